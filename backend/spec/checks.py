@@ -161,9 +161,10 @@ def _classes_fit_splits(spec: ExperimentSpec, facts: DataFacts) -> list[str]:
         return []
     rarest, fewest = min(counts.items(), key=lambda kv: kv[1])
     if evaluation.mode == "cv" and evaluation.folds > fewest:
+        remedy = f"use at most {fewest} folds" if fewest >= 2 else "remove its rows"
         return [
             f"evaluation.folds = {evaluation.folds} but class {rarest!r} has only {fewest} row(s): "
-            f"use at most {fewest} folds, or turn stratification off"
+            f"{remedy}, or turn stratification off"
         ]
     if evaluation.mode == "holdout":
         if fewest < 2:

@@ -1,0 +1,26 @@
+"""Reading uploaded tables, inferring their schema and task, checking targets, bundled samples."""
+
+from .fingerprint import fingerprint
+from .reader import list_sheets, read_table
+from .samples import DEFAULT_SAMPLE, SAMPLES, SampleInfo, load_sample
+from .schema import ROLES, ColumnInfo, infer_schema
+from .source import TableReadError
+from .target import TargetCheck, TaskGuess, check_target, infer_task
+
+__all__ = [
+    "read_table",
+    "list_sheets",
+    "TableReadError",
+    "infer_schema",
+    "ColumnInfo",
+    "ROLES",
+    "infer_task",
+    "TaskGuess",
+    "check_target",
+    "TargetCheck",
+    "SAMPLES",
+    "SampleInfo",
+    "DEFAULT_SAMPLE",
+    "load_sample",
+    "fingerprint",
+]

@@ -82,7 +82,9 @@ def _parse_csv(src: Source, delimiter: str, encoding: str, decimal: str) -> pd.D
     try:
         return pd.read_csv(src.buffer(), engine="pyarrow", **options)
     except pd.errors.EmptyDataError as err:
-        raise TableReadError(f"{src.label} holds no table. Upload a file with a header row and data.") from err
+        raise TableReadError(
+            f"{src.label} holds no table. Upload a file with a header row and data."
+        ) from err
     except (pd.errors.ParserError, UnicodeDecodeError):
         # pyarrow splits the file into blocks and rejects a quoted value holding a line break
         # that straddles two of them; pandas' own parser handles it, more slowly.
@@ -137,7 +139,9 @@ def open_workbook(src: Source) -> pd.ExcelFile:
         return pd.ExcelFile(src.buffer(), engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as err:
         if not head:
-            raise TableReadError(f"{src.label} is empty (0 bytes). Upload a workbook that holds a table.") from err
+            raise TableReadError(
+                f"{src.label} is empty (0 bytes). Upload a workbook that holds a table."
+            ) from err
         raise TableReadError(
             f"{src.label} is not a valid Excel workbook (.xlsx): {err}. "
             "Open it in Excel or LibreOffice and save it as .xlsx, or export the table as CSV."
@@ -154,13 +158,17 @@ def read_excel(src: Source, sheet: str | None) -> Parsed:
             sheet = sheets[0]
         elif sheet not in sheets:
             listed = ", ".join(f"'{name}'" for name in sheets)
-            raise TableReadError(f"{src.label} has no sheet named '{sheet}'. Its sheets are: {listed}. Choose one of them.")
+            raise TableReadError(
+                f"{src.label} has no sheet named '{sheet}'. Its sheets are: {listed}. Choose one of them."
+            )
         try:
             # The header row read raw, so duplicate and blank names stay visible.
-            header = book.parse(sheet, header=None, nrows=1, na_filter=False)
-            df = book.parse(sheet, header=0, na_values=list(NA_VALUES), keep_default_na=False)
+            header = pd.read_excel(book, sheet, header=None, nrows=1, na_filter=False)
+            df = pd.read_excel(book, sheet, header=0, na_values=list(NA_VALUES), keep_default_na=False)
         except pd.errors.EmptyDataError as err:
-            raise TableReadError(f"Sheet '{sheet}' of {src.label} is empty. Choose a sheet that holds a table.") from err
+            raise TableReadError(
+                f"Sheet '{sheet}' of {src.label} is empty. Choose a sheet that holds a table."
+            ) from err
     if header.empty:
         raise TableReadError(f"Sheet '{sheet}' of {src.label} is empty. Choose a sheet that holds a table.")
     names = ["" if _is_blank(value) else str(value) for value in header.iloc[0].tolist()]
@@ -206,12 +214,16 @@ def read_json(src: Source, lines: bool) -> Parsed:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     try:
-        records = [json.loads(line) for line in text.splitlines() if line.strip()] if lines else json.loads(text)
+        records = (
+            [json.loads(line) for line in text.splitlines() if line.strip()] if lines else json.loads(text)
+        )
     except json.JSONDecodeError as err:
         if not lines and err.msg == "Extra data":
             return read_json(Source(src.name, data=raw), lines=True)
         kind = "JSON Lines (one object per line)" if lines else "JSON"
-        raise TableReadError(f"{src.label} is not valid {kind}: {err}. Fix the file or export it again.") from err
+        raise TableReadError(
+            f"{src.label} is not valid {kind}: {err}. Fix the file or export it again."
+        ) from err
     return mask_na_strings(_frame_from_json(src, records)), None
 
 
@@ -247,8 +259,8 @@ def _frame_from_json(src: Source, data: Any) -> pd.DataFrame:
     if isinstance(data, list) and all(isinstance(item, dict) for item in data):
         return pd.json_normalize(data)
     raise TableReadError(
-        f"{src.label} does not hold a table. Use an array of records ([{{\"a\": 1}}, ...]), "
-        "an object of columns ({\"a\": [1, 2]}), or one record per line (.jsonl)."
+        f'{src.label} does not hold a table. Use an array of records ([{{"a": 1}}, ...]), '
+        'an object of columns ({"a": [1, 2]}), or one record per line (.jsonl).'
     )
 
 

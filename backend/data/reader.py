@@ -48,7 +48,9 @@ def read_table(source: Any, filename: str | None = None, sheet: str | None = Non
     src = open_source(source, filename)
     fmt = _format_of(src)
     if fmt != "excel" and sheet is not None:
-        raise TableReadError(f"{src.label} is not an Excel workbook, so it has no sheets; leave the sheet unset.")
+        raise TableReadError(
+            f"{src.label} is not an Excel workbook, so it has no sheets; leave the sheet unset."
+        )
     if fmt == "csv":
         df, names = formats.read_csv(src)
     elif fmt == "excel":
@@ -88,7 +90,9 @@ def _format_of(src: Source) -> str:
             f"{src.label} is a legacy Excel .xls workbook, which is not supported. "
             "Open it in Excel or LibreOffice and save it as .xlsx or CSV."
         )
-    raise TableReadError(f"{src.label}: files ending in '{suffix}' are not supported. Supported extensions: {_SUPPORTED}.")
+    raise TableReadError(
+        f"{src.label}: files ending in '{suffix}' are not supported. Supported extensions: {_SUPPORTED}."
+    )
 
 
 def _checked(src: Source, df: pd.DataFrame, names: list[str] | None) -> pd.DataFrame:

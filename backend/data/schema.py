@@ -18,7 +18,10 @@ MIN_ROWS_FOR_ID = 10
 #: How many values string heuristics look at; enough to judge, cheap on a million rows.
 SAMPLE_SIZE = 1000
 
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|ids|uuid|guid|key|index|idx)$|^unnamed: ?0$|^(id|row|record)[_\s-]?(no|num|number|nr)?$", re.I)
+_ID_NAME = re.compile(
+    r"(^|[_\s.-])(id|ids|uuid|guid|key|index|idx)$|^unnamed: ?0$|^(id|row|record)[_\s-]?(no|num|number|nr)?$",
+    re.I,
+)
 _DATE_LIKE = re.compile(
     r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{2,4}"
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4})"

@@ -13,6 +13,11 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from backend.callbacks import EarlyStopping, ProgressReporter
+from backend.data import infer_schema
+from backend.dataset import ValidSplit
+from backend.modules import MLP
+from backend.net import NeuralNetClassifier, NeuralNetRegressor
 from backend.preprocess import build_preprocessor, feature_columns
 from backend.spec import ExperimentSpec
 
@@ -46,24 +51,12 @@ class EpochRelay:
         return {"report": None}
 
 
-def schema_of(frame: pd.DataFrame) -> list:
-    """The inferred schema of ``frame`` (``backend.data.infer_schema``)."""
-    from backend.data import infer_schema
-
-    return infer_schema(frame)
-
-
 def build_net(spec: ExperimentSpec, on_epoch: Callable[[dict], None] | None = None) -> BaseEstimator:
     """The unfitted estimator for ``spec.model`` and ``spec.training``.
 
     A classifier, or a regressor (wrapped to learn a standardised target when ``spec.data.scale_target``).
     ``on_epoch(record)`` is called at the end of every epoch with the History row.
     """
-    from backend import NeuralNetClassifier, NeuralNetRegressor
-    from backend.callbacks import EarlyStopping, ProgressReporter
-    from backend.dataset import ValidSplit
-    from backend.modules import MLP
-
     model, training = spec.model, spec.training
     classification = spec.data.task == "classification"
     callbacks: list[Any] = []
@@ -129,7 +122,7 @@ def build_pipeline(
         When the spec is invalid for these columns.
     """
     spec.validate(columns=[str(c) for c in frame.columns])
-    schema = schema_of(frame) if schema is None else schema
+    schema = infer_schema(frame) if schema is None else schema
     return Pipeline([("preprocess", build_preprocessor(spec, schema)), ("net", build_net(spec, on_epoch))])
 
 
@@ -152,11 +145,9 @@ def describe_pipeline(spec: ExperimentSpec, frame: pd.DataFrame) -> dict[str, An
         (column -> reason); ``n_features``; ``n_outputs``; ``network``: ``{"layers": [{"name", "type",
         "output_shape", "n_params"}], "n_params", "n_trainable"}``.
     """
-    from backend.modules import MLP
-
     spec.validate(columns=[str(c) for c in frame.columns])
     target = spec.data.target
-    schema = schema_of(frame)
+    schema = infer_schema(frame)
     features = frame.drop(columns=[target])
     preprocessor = build_preprocessor(spec, schema).fit(features)
     groups = []

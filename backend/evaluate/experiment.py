@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from backend.data import infer_schema
 from backend.evaluate.metrics import METRICS, classification_scores, regression_scores
 from backend.evaluate.splits import make_splits
-from backend.pipeline import build_pipeline, class_counts, fitted_net, schema_of
+from backend.pipeline import build_pipeline, class_counts, fitted_net
 from backend.spec import ExperimentSpec, SpecError
 
 #: The fold number of the final fit on every row, in events and histories.
@@ -94,7 +95,7 @@ def run_experiment(
     y = data[target].to_numpy() if classification else _numeric_target(data[target], target)
     spec.validate(n_rows=len(data), class_counts=class_counts(data[target]) if classification else None)
     classes = sorted(pd.unique(y).tolist(), key=_sort_key) if classification else []
-    schema = schema_of(data)
+    schema = infer_schema(data)
     splits = make_splits(spec, y)
     total = len(splits) + 1
     histories: dict[int, list[dict[str, Any]]] = {}

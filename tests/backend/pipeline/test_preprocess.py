@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backend.data.schema import infer_schema
+from backend.data import infer_schema
 from backend.preprocess import build_preprocessor, feature_columns
 from backend.spec import ExperimentSpec, SpecError
 

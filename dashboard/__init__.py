@@ -1,0 +1,1 @@
+"""Torchwork's Streamlit dashboard."""

@@ -1,0 +1,173 @@
+"""Plotly figures for the dashboard: one helper per chart kind, shared by every page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+_PALETTE = qualitative.Plotly
+_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=_MARGIN,
+        template="plotly_white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+    )
+    return fig
+
+
+def column_distribution(series: pd.Series, numeric: bool, max_bars: int = 12) -> go.Figure:
+    """A small histogram (numeric) or bar chart of the most frequent values (anything else)."""
+    values = series.dropna()
+    fig = go.Figure()
+    if numeric:
+        fig.add_histogram(x=pd.to_numeric(values, errors="coerce"), nbinsx=20, marker_color=_PALETTE[0])
+    else:
+        counts = values.astype(str).value_counts().head(max_bars)
+        fig.add_bar(x=counts.index.tolist(), y=counts.to_numpy(), marker_color=_PALETTE[0])
+    fig = _layout(fig, title=str(series.name), height=180)
+    fig.update_layout(margin={"l": 4, "r": 4, "t": 28, "b": 4}, title_font_size=13, showlegend=False)
+    fig.update_xaxes(tickfont_size=9)
+    fig.update_yaxes(tickfont_size=9)
+    return fig
+
+
+def learning_curves(epochs: pd.DataFrame, column: str, by: str = "fold", title: str | None = None) -> go.Figure:
+    """Train (solid) and validation (dashed) curves of ``column`` per epoch, one colour per ``by`` group.
+
+    ``epochs`` has an ``epoch`` column, a ``by`` column and ``train_<column>`` / ``valid_<column>`` (or
+    just ``column``) columns; a missing one is skipped, so a run without a validation split still draws.
+    """
+    fig = go.Figure()
+    if epochs.empty:
+        return _layout(fig, title)
+    for i, (group, frame) in enumerate(epochs.groupby(by, sort=True)):
+        color = _PALETTE[i % len(_PALETTE)]
+        frame = frame.sort_values("epoch")
+        for name, dash in ((f"train_{column}", "solid"), (f"valid_{column}", "dash"), (column, "dot")):
+            if name not in frame or frame[name].isna().all():
+                continue
+            fig.add_scatter(
+                x=frame["epoch"],
+                y=frame[name],
+                mode="lines+markers" if len(frame) < 30 else "lines",
+                name=f"{group} · {name}",
+                legendgroup=str(group),
+                line={"color": color, "dash": dash},
+            )
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(title=column)
+    return _layout(fig, title)
+
+
+def fold_scores(scores: pd.DataFrame, metric: str, by: str | None = None) -> go.Figure:
+    """Bars of ``metric`` per fold with the mean as a line; grouped by ``by`` (e.g. run) when given."""
+    fig = go.Figure()
+    groups = [(None, scores)] if by is None else list(scores.groupby(by, sort=False))
+    for i, (group, frame) in enumerate(groups):
+        color = _PALETTE[i % len(_PALETTE)]
+        fig.add_bar(
+            x=[f"fold {int(f)}" for f in frame["fold"]],
+            y=frame[metric],
+            name=str(group) if group is not None else metric,
+            marker_color=color,
+        )
+        mean = float(np.nanmean(frame[metric])) if len(frame) else float("nan")
+        fig.add_hline(
+            y=mean,
+            line={"color": color, "dash": "dash"},
+            annotation_text=f"mean {mean:.3f}" if group is None else f"{group}: {mean:.3f}",
+            annotation_position="top left",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=metric)
+    return _layout(fig, f"{metric} per fold")
+
+
+def confusion_matrix(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None) -> go.Figure:
+    """Heatmap of counts, actual classes down, predicted classes across."""
+    true = pd.Series(y_true).astype(str).to_numpy()
+    pred = pd.Series(y_pred).astype(str).to_numpy()
+    names = [str(x) for x in labels] if labels is not None else sorted(set(true) | set(pred))
+    index = {name: i for i, name in enumerate(names)}
+    counts = np.zeros((len(names), len(names)), dtype=int)
+    for t, p in zip(true, pred, strict=True):
+        if t in index and p in index:
+            counts[index[t], index[p]] += 1
+    fig = go.Figure(
+        go.Heatmap(
+            z=counts,
+            x=names,
+            y=names,
+            colorscale="Oranges",
+            text=counts,
+            texttemplate="%{text}",
+            hovertemplate="actual %{y}<br>predicted %{x}<br>%{z} rows<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="predicted", type="category")
+    fig.update_yaxes(title="actual", type="category", autorange="reversed")
+    return _layout(fig, "Confusion matrix (out-of-fold)")
+
+
+def roc_curves(y_true: Sequence, proba: pd.DataFrame) -> go.Figure:
+    """One-vs-rest ROC curve per class from out-of-fold probabilities (columns named by class)."""
+    from sklearn.metrics import auc, roc_curve
+
+    true = pd.Series(y_true).astype(str).to_numpy()
+    fig = go.Figure()
+    classes = list(proba.columns)
+    # A binary problem needs one curve, for the positive (second) class.
+    shown = classes[1:] if len(classes) == 2 else classes
+    for i, cls in enumerate(shown):
+        positive = true == str(cls)
+        if positive.all() or not positive.any():
+            continue
+        fpr, tpr, _ = roc_curve(positive, proba[cls].to_numpy())
+        fig.add_scatter(
+            x=fpr,
+            y=tpr,
+            mode="lines",
+            name=f"{cls} (AUC {auc(fpr, tpr):.3f})",
+            line={"color": _PALETTE[i % len(_PALETTE)]},
+        )
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "#999", "dash": "dot"}, showlegend=False)
+    fig.update_xaxes(title="false positive rate", range=[0, 1])
+    fig.update_yaxes(title="true positive rate", range=[0, 1.02])
+    return _layout(fig, "ROC (out-of-fold)")
+
+
+def predicted_vs_actual(y_true: Sequence, y_pred: Sequence) -> go.Figure:
+    """Scatter of predictions against true values with the identity line."""
+    true = np.asarray(y_true, dtype=float)
+    pred = np.asarray(y_pred, dtype=float)
+    fig = go.Figure()
+    fig.add_scatter(x=true, y=pred, mode="markers", marker={"color": _PALETTE[0], "opacity": 0.6}, name="rows")
+    finite = np.concatenate([true[np.isfinite(true)], pred[np.isfinite(pred)]])
+    if finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+        fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", line={"color": "#999", "dash": "dot"}, name="ideal")
+    fig.update_xaxes(title="actual")
+    fig.update_yaxes(title="predicted")
+    return _layout(fig, "Predicted vs actual (out-of-fold)")
+
+
+def residuals(y_true: Sequence, y_pred: Sequence) -> go.Figure:
+    """Residuals (actual − predicted) against predictions, with the zero line."""
+    true = np.asarray(y_true, dtype=float)
+    pred = np.asarray(y_pred, dtype=float)
+    fig = go.Figure()
+    fig.add_scatter(x=pred, y=true - pred, mode="markers", marker={"color": _PALETTE[1], "opacity": 0.6})
+    fig.add_hline(y=0, line={"color": "#999", "dash": "dot"})
+    fig.update_xaxes(title="predicted")
+    fig.update_yaxes(title="actual − predicted")
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "Residuals (out-of-fold)")

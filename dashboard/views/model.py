@@ -1,0 +1,126 @@
+"""Model page: the network, its training and its evaluation, edited as the spec's own fields."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from backend.spec import SECTIONS, ExperimentSpec, field_specs
+from dashboard import dataset, state
+from dashboard.widgets import forget_widgets, readable, spec_section, user_errors
+
+PREPROCESSING = ["numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"]
+
+
+@st.cache_data(show_spinner="Describing the pipeline…", max_entries=32)
+def _describe(dataset_key: str, spec_json: str, _frame: pd.DataFrame) -> dict:
+    # Imported here: the pipeline module loads torch, which only this page and the worker need.
+    from backend.pipeline import describe_pipeline
+
+    return describe_pipeline(ExperimentSpec.from_json(spec_json), _frame)
+
+
+def _controls(task: str) -> None:
+    spec = state.spec_dict()
+    training, evaluation = spec["training"], spec["evaluation"]
+    classification_only = "" if task == "classification" else "(Only for classification.)"
+    architecture, train, evaluate = st.columns(3, gap="large")
+    with architecture:
+        st.subheader("Architecture")
+        spec_section("model")
+        with st.expander("Preprocessing", expanded=False):
+            spec_section(
+                "data",
+                PREPROCESSING,
+                disabled={"scale_target": "(Only for regression.)" if task == "classification" else ""},
+            )
+    with train:
+        st.subheader("Training")
+        no_stopping = "" if training["early_stopping"] else "(Turn early stopping on to use it.)"
+        spec_section(
+            "training",
+            disabled={"patience": no_stopping, "restore_best": no_stopping, "class_weight": classification_only},
+        )
+    with evaluate:
+        st.subheader("Evaluation")
+        holdout = evaluation["mode"] == "holdout"
+        spec_section(
+            "evaluation",
+            disabled={
+                "folds": "(Cross-validation only.)" if holdout else "",
+                "stratified": classification_only,
+                "holdout_fraction": "" if holdout else "(Holdout only.)",
+            },
+        )
+        if st.button("Reset all settings to defaults", icon=":material/restart_alt:"):
+            _reset()
+
+
+def _reset() -> None:
+    data = state.spec_dict()["data"]
+    state.replace_spec(ExperimentSpec().to_dict())
+    state.update_spec("data", {k: data[k] for k in ("target", "task", "exclude")})
+    state.update_spec("evaluation", {"stratified": data["task"] == "classification"})
+    for section, cls in SECTIONS.items():
+        forget_widgets(section, [fs.name for fs in field_specs(cls)])
+    st.rerun()
+
+
+def _pipeline(description: dict) -> None:
+    st.subheader("The pipeline that will be built")
+    groups = pd.DataFrame(
+        [
+            {
+                "group": g["group"],
+                "columns": len(g["columns"]),
+                "steps": " → ".join(g["steps"]),
+                "features out": g["n_features"],
+                "names": ", ".join(g["columns"]),
+            }
+            for g in description["columns"]
+        ]
+    )
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("**1. Preprocessing** (learned on each training split)")
+        st.dataframe(groups, hide_index=True, width="stretch")
+        dropped = description.get("dropped") or {}
+        if dropped:
+            st.caption("Left out: " + ", ".join(f"`{name}` ({why})" for name, why in dropped.items()))
+    with right:
+        network = description["network"]
+        st.markdown(
+            f"**2. Network**: {description['n_features']} inputs → {description['n_outputs']} outputs, "
+            f"**{network['n_params']:,} parameters**"
+        )
+        layers = pd.DataFrame(
+            [
+                {
+                    "layer": layer["name"],
+                    "type": layer["type"],
+                    "output shape": str(tuple("batch" if d is None else d for d in layer["output_shape"] or [])),
+                    "parameters": layer["n_params"],
+                }
+                for layer in network["layers"]
+            ]
+        )
+        st.dataframe(layers, hide_index=True, width="stretch")
+
+
+st.title("Model")
+with user_errors():
+    ds, frame = dataset.active()
+    st.caption(f"Dataset **{ds.label}** · target `{state.spec_dict()['data']['target']}`")
+    task = state.spec_dict()["data"]["task"]
+    _controls(task)
+    st.divider()
+    spec = state.current_spec()
+    problems = spec.problems(**dataset.data_facts(frame, spec))
+    if problems:
+        st.error(
+            "This combination cannot train yet:\n\n" + "\n".join(f"- {readable(p)}" for p in problems),
+            icon=":material/error:",
+        )
+    else:
+        st.success("These settings are valid for this dataset. Next: the **Train** page.", icon=":material/check:")
+        _pipeline(_describe(ds.key, spec.to_json(), frame))

@@ -1,0 +1,5 @@
+"""predict page."""
+
+import streamlit as st
+
+st.title("Predict")

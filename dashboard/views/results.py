@@ -1,0 +1,5 @@
+"""results page."""
+
+import streamlit as st
+
+st.title("Results")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
@@ -227,13 +226,3 @@ def _describe_module(module: torch.nn.Module, n_features: int) -> dict[str, Any]
         "n_params": int(sum(p.numel() for p in module.parameters())),
         "n_trainable": int(sum(p.numel() for p in module.parameters() if p.requires_grad)),
     }
-
-
-def class_counts(target: pd.Series) -> dict[Any, int]:
-    """Rows per class of a target column, missing values left out."""
-    counts = target.dropna().value_counts(sort=False)
-    return {_plain(k): int(v) for k, v in counts.items()}
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

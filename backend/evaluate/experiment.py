@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 from backend.data import infer_schema
 from backend.evaluate.metrics import METRICS, classification_scores, regression_scores
 from backend.evaluate.splits import make_splits
-from backend.pipeline import build_pipeline, class_counts, fitted_net
+from backend.pipeline import build_pipeline, fitted_net
 from backend.spec import ExperimentSpec, SpecError
 
 #: The fold number of the final fit on every row, in events and histories.
@@ -93,7 +93,7 @@ def run_experiment(
     classification = spec.data.task == "classification"
     X = data.drop(columns=[target])
     y = data[target].to_numpy() if classification else _numeric_target(data[target], target)
-    spec.validate(n_rows=len(data), class_counts=class_counts(data[target]) if classification else None)
+    spec.validate(n_rows=len(data), class_counts=_class_counts(data[target]) if classification else None)
     classes = sorted(pd.unique(y).tolist(), key=_sort_key) if classification else []
     schema = infer_schema(data)
     splits = make_splits(spec, y)
@@ -161,6 +161,10 @@ def _ignore(event: dict[str, Any]) -> None:
 def _sort_key(value: Any) -> tuple[str, Any]:
     # Mixed label types cannot be compared directly; group by type name first.
     return (type(value).__name__, value)
+
+
+def _class_counts(target: pd.Series) -> dict[Any, int]:
+    return {k: int(v) for k, v in target.value_counts(sort=False).items()}
 
 
 def _numeric_target(column: pd.Series, name: str) -> np.ndarray:

@@ -1,0 +1,102 @@
+"""Running one job in the current process: find its function, record its start, its end or its failure."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from backend.runs.status import RunStatus
+from backend.runs.store import RunNotFound
+
+if TYPE_CHECKING:
+    from backend.runs.store import RunStore
+
+logger = logging.getLogger(__name__)
+
+JobFunction = Callable[["RunStore", str], object]
+
+
+class JobInterrupted(BaseException):
+    """Raised inside a job when its process is told to stop (SIGTERM); a BaseException like Ctrl-C,
+    so that ``except Exception`` in a job does not swallow it."""
+
+
+def resolve_job(job: str) -> JobFunction:
+    """Import and return the function named ``"module:function"``.
+
+    Raises
+    ------
+    ValueError
+        When the name is malformed, or the module or the function cannot be loaded.
+    """
+    module_name, sep, function_name = job.partition(":")
+    if not sep or not module_name or not function_name:
+        raise ValueError(f"The job {job!r} must be written 'module:function'.")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ValueError(f"The job {job!r} could not be loaded ({type(exc).__name__}: {exc}).") from exc
+    fn = getattr(module, function_name, None)
+    if not callable(fn):
+        raise ValueError(
+            f"The job {job!r} could not be loaded: {module_name} has no function {function_name!r}."
+        )
+    return fn
+
+
+def failure_message(exc: BaseException) -> str:
+    """What a person reads when a job fails: a user error's own message, otherwise its type and message."""
+    text = str(exc).strip()
+    if isinstance(exc, (ValueError, TypeError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def run_job_in_process(store: RunStore, run_id: str) -> RunStatus:
+    """Run the run's job here and now, recording its status; return the status it ends with.
+
+    The run goes to ``running`` (with this process's pid), then ``succeeded`` when the job returns.
+    If the job raises, the run is ``failed`` with :func:`failure_message` as its error and the
+    traceback stored as a ``traceback`` event. Ctrl-C or a stop request marks it ``interrupted``
+    and is raised again.
+
+    Raises
+    ------
+    ValueError
+        When the run does not exist, or is not queued (it already ran, or another process runs it).
+    """
+    run = store.get_run(run_id)
+    if run is None:
+        raise RunNotFound(run_id, store.home)
+    if not store.set_status(run_id, RunStatus.RUNNING, pid=os.getpid()):
+        status = store.get_run(run_id)["status"]
+        raise ValueError(f"Run {run_id!r} is {status}; only a queued run can be started.")
+    logger.info("run %s: job %s started in pid %d", run_id, run["job"], os.getpid())
+    try:
+        fn = resolve_job(run["job"])
+        fn(store, run_id)
+    except Exception as exc:
+        logger.info("run %s failed: %s", run_id, failure_message(exc))
+        store.add_event(
+            run_id, "traceback", {"type": type(exc).__name__, "traceback": traceback.format_exc()}
+        )
+        store.set_status(run_id, RunStatus.FAILED, failure_message(exc))
+    except BaseException as exc:
+        store.set_status(run_id, RunStatus.INTERRUPTED, _interruption_reason(exc))
+        raise
+    else:
+        store.set_status(run_id, RunStatus.SUCCEEDED)
+    final = store.get_run(run_id)
+    return RunStatus(final["status"]) if final is not None else RunStatus.CANCELLED
+
+
+def _interruption_reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "The run was stopped with Ctrl-C."
+    if isinstance(exc, SystemExit):
+        return f"The job exited before it finished (exit code {exc.code})."
+    return str(exc) or "The run was stopped before it finished."

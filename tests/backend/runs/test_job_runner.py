@@ -1,0 +1,120 @@
+"""The job runner with real worker processes: start, progress, failure, cancel, kill, restart, concurrency."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from conftest import new_run, wait_for, wait_for_end
+
+from backend.runs import JobRunner
+from backend.runs.processes import process_alive
+
+
+def started_pid(store, run_id) -> int:
+    """Wait until the run's job has started; return the pid of the process running it."""
+    return wait_for(lambda: store.events(run_id, "started"))[0]["payload"]["pid"]
+
+
+def test_a_submitted_run_records_epochs_while_running_then_succeeds(shared_store, shared_runner, table):
+    store = shared_store
+    run_id = new_run(store, table, "record_epochs", epochs=5, pause=0.3)
+    shared_runner.submit(run_id)
+
+    def seen_mid_run():
+        run, epochs = store.get_run(run_id), store.epochs(run_id)
+        return run["status"] == "running" and 0 < len(epochs) < 5
+
+    wait_for(seen_mid_run)
+    run = wait_for_end(store, run_id)
+    assert run["status"] == "succeeded" and run["error"] is None
+    assert store.epochs(run_id)["epoch"].tolist() == [1, 2, 3, 4, 5]
+    # The job ran in a worker process, not in this one.
+    assert run["pid"] != os.getpid() and started_pid(store, run_id) == run["pid"]
+
+
+def test_a_failing_job_ends_failed_with_its_message(shared_store, shared_runner, table):
+    run_id = new_run(shared_store, table, "crash")
+    shared_runner.submit(run_id)
+    run = wait_for_end(shared_store, run_id)
+    assert (run["status"], run["error"]) == ("failed", "KeyError: 'missing'")
+    assert "Traceback" in shared_store.events(run_id, "traceback")[0]["payload"]["traceback"]
+
+
+def test_cancel_stops_a_running_job_keeping_its_epochs_and_a_queued_one_before_it_starts(
+    shared_store, shared_runner, table
+):
+    store = shared_store
+    running, waiting = new_run(store, table, "sleep_long"), new_run(store, table, "record_epochs")
+    shared_runner.submit(running)
+    shared_runner.submit(waiting)
+    pid = started_pid(store, running)
+    assert store.get_run(waiting)["status"] == "queued"
+
+    assert shared_runner.cancel(waiting)
+    assert shared_runner.cancel(running)
+    run = store.get_run(running)
+    assert run["status"] == "cancelled" and run["finished_at"] is not None
+    assert not process_alive(pid)
+    assert len(store.epochs(running)) == 1
+    never_started = store.get_run(waiting)
+    assert never_started["status"] == "cancelled" and never_started["started_at"] is None
+    assert store.events(waiting) == []
+    assert shared_runner.active_runs() == []
+    assert not shared_runner.cancel(running)  # already ended
+
+
+def test_cancel_kills_a_job_that_ignores_sigterm(shared_store, shared_runner, table):
+    run_id = new_run(shared_store, table, "ignore_sigterm_and_sleep")
+    shared_runner.submit(run_id)
+    pid = started_pid(shared_store, run_id)
+    assert shared_runner.cancel(run_id)
+    assert shared_store.get_run(run_id)["status"] == "cancelled"
+    assert not process_alive(pid)
+
+
+def test_a_killed_worker_fails_its_run_and_the_next_queued_run_still_runs(shared_store, shared_runner, table):
+    store = shared_store
+    victim, following = new_run(store, table, "sleep_long"), new_run(store, table, "record_epochs", pause=0)
+    shared_runner.submit(victim)
+    shared_runner.submit(following)
+    os.kill(started_pid(store, victim), signal.SIGKILL)
+
+    run = wait_for_end(store, victim)
+    assert run["status"] == "failed"
+    assert "killed by signal 9 (SIGKILL)" in run["error"]
+    assert wait_for_end(store, following)["status"] == "succeeded"
+
+
+def test_shutdown_interrupts_running_jobs_and_a_new_runner_starts_the_queued_ones(store, table):
+    first = JobRunner(store, preload=["jobs_for_tests"], poll_interval=0.1)
+    running, waiting = new_run(store, table, "sleep_long"), new_run(store, table, "record_epochs", pause=0)
+    first.submit(running)
+    first.submit(waiting)
+    pid = started_pid(store, running)
+    first.shutdown()
+    run = store.get_run(running)
+    assert run["status"] == "interrupted" and "server shut down" in run["error"]
+    assert not process_alive(pid)
+    assert store.get_run(waiting)["status"] == "queued"
+
+    # As after a server restart: nobody submits the queued run again.
+    with JobRunner(store, preload=["jobs_for_tests"], poll_interval=0.1):
+        assert wait_for_end(store, waiting)["status"] == "succeeded"
+
+
+def test_two_concurrent_jobs_write_while_the_store_is_read(store, table, make_runner):
+    runner = make_runner(max_concurrent=2)
+    ids = [new_run(store, table, "busy_writer") for _ in range(2)]
+    for run_id in ids:
+        runner.submit(run_id)
+    # Read as the dashboard does while both workers write; any "database is locked" would raise here.
+    while any(store.get_run(run_id)["status"] in ("queued", "running") for run_id in ids):
+        for run_id in ids:
+            store.epochs(run_id)
+            store.events(run_id, "progress")
+        store.list_runs()
+    for run_id in ids:
+        run = store.get_run(run_id)
+        assert (run["status"], run["error"]) == ("succeeded", None)
+        assert len(store.epochs(run_id)) == 150 and len(store.events(run_id, "progress")) == 150

@@ -92,7 +92,7 @@ def run_experiment(
     data = frame.loc[known]
     classification = spec.data.task == "classification"
     X = data.drop(columns=[target])
-    y = data[target].to_numpy() if classification else _numeric_target(data[target], target)
+    y = _labels(data[target]) if classification else _numeric_target(data[target], target)
     spec.validate(n_rows=len(data), class_counts=_class_counts(data[target]) if classification else None)
     classes = sorted(pd.unique(y).tolist(), key=_sort_key) if classification else []
     schema = infer_schema(data)
@@ -131,7 +131,6 @@ def run_experiment(
             }
         )
         emit({"kind": "fold_end", "fold": fold, "scores": scores})
-        emit({"kind": "progress", "done": fold + 1, "total": total, "message": f"{name}: done"})
     emit(
         {"kind": "progress", "done": len(splits), "total": total, "message": f"Final fit on {len(data)} rows"}
     )
@@ -165,6 +164,14 @@ def _sort_key(value: Any) -> tuple[str, Any]:
 
 def _class_counts(target: pd.Series) -> dict[Any, int]:
     return {k: int(v) for k, v in target.value_counts(sort=False).items()}
+
+
+def _labels(column: pd.Series) -> np.ndarray:
+    """Class labels; whole-number floats (an integer column that had gaps) become integers again."""
+    values = column.to_numpy()
+    if values.dtype.kind == "f" and np.all(np.mod(values, 1) == 0):
+        return values.astype(np.int64)
+    return values
 
 
 def _numeric_target(column: pd.Series, name: str) -> np.ndarray:

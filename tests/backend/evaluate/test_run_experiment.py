@@ -139,3 +139,13 @@ def test_diverging_training_raises_a_readable_error():
     spec.data.numeric_scaler = "none"
     with pytest.raises(TrainingDivergedError, match="Lower the learning rate"):
         run_experiment(spec, frame)
+
+
+def test_integer_labels_stay_integers_when_the_target_had_gaps():
+    frame = load_sample("iris")
+    frame["species"] = frame["species"].map({"setosa": 0, "versicolor": 1, "virginica": 2}).astype(float)
+    frame.loc[5, "species"] = np.nan
+    result = run_experiment(_spec("species", folds=2), frame)
+    assert result.classes == [0, 1, 2]
+    assert [c for c in result.oof.columns if c.startswith("proba_")] == ["proba_0", "proba_1", "proba_2"]
+    assert result.pipeline.predict(frame.drop(columns="species").head(3)).dtype.kind == "i"

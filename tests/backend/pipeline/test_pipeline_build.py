@@ -162,3 +162,12 @@ def test_describe_pipeline_lists_column_groups_with_their_steps():
     assert groups["categorical"]["steps"][-1] == "OneHotEncoder(handle_unknown='ignore')"
     assert groups["categorical"]["n_features"] == 5
     assert description["dropped"] == {"customer_id": "role id_like"}
+
+
+def test_describe_pipeline_counts_a_regressors_parameters_too():
+    frame = load_sample("diabetes")
+    spec = _spec("disease_progression", "regression")
+    description = describe_pipeline(spec, frame)
+    module = fitted_net(_fit(spec, frame)).module_
+    assert description["n_outputs"] == 1 and description["n_features"] == 10
+    assert description["network"]["n_params"] == sum(p.numel() for p in module.parameters()) == 10 * 8 + 8 + 8 + 1

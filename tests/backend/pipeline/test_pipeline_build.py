@@ -169,5 +169,6 @@ def test_describe_pipeline_counts_a_regressors_parameters_too():
     spec = _spec("disease_progression", "regression")
     description = describe_pipeline(spec, frame)
     module = fitted_net(_fit(spec, frame)).module_
-    assert description["n_outputs"] == 1 and description["n_features"] == 10
-    assert description["network"]["n_params"] == sum(p.numel() for p in module.parameters()) == 10 * 8 + 8 + 8 + 1
+    # Nine numeric columns and sex, one-hot encoded in two columns.
+    assert description["n_outputs"] == 1 and description["n_features"] == 11
+    assert description["network"]["n_params"] == sum(p.numel() for p in module.parameters()) == 11 * 8 + 8 + 8 + 1

@@ -478,11 +478,9 @@ class NeuralNet(BaseEstimator):
                 outputs.append(self.infer(Xb).cpu())
         return torch.cat(outputs) if outputs else torch.empty(0)
 
-    def predict_proba(self, X) -> np.ndarray:
-        return self.forward(X).numpy()
-
     def predict(self, X) -> np.ndarray:
-        return self.predict_proba(X)
+        """The module's outputs as a numpy array (the subclasses turn them into labels or values)."""
+        return self.forward(X).numpy()
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "module_") and hasattr(self, "history_")

@@ -127,4 +127,5 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNet):
 
     def predict(self, X) -> np.ndarray:
         """The most probable class for each row, as one of the original labels."""
-        return self.classes_[self.forward(X).argmax(dim=1).numpy()]
+        indices = self.forward(X).argmax(dim=1).numpy()
+        return self.classes_[indices]

@@ -53,10 +53,15 @@ class NeuralNetRegressor(RegressorMixin, NeuralNet):
             **kwargs,
         )
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y trains a module with one output per column
+        return tags
+
     def _encode_y(self, y, reset: bool, classes=None):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        y = y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+        y = y.cpu().numpy() if isinstance(y, torch.Tensor) else np.array(y, dtype=np.float32)
         if y.ndim > 2:
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
         if reset:
@@ -80,7 +85,7 @@ class NeuralNetRegressor(RegressorMixin, NeuralNet):
 
     def predict(self, X) -> np.ndarray:
         """Predictions shaped like the training target: 1-D for a 1-D ``y``, else 2-D."""
-        output = self.forward(X).numpy()
+        output = self.forward(X).numpy().astype(np.float64)  # scikit-learn's regressors predict float64
         if getattr(self, "y_ndim_", 2) == 1 and output.ndim == 2 and output.shape[1] == 1:
             return output[:, 0]
         return output

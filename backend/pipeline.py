@@ -109,7 +109,7 @@ def build_pipeline(
     ----------
     spec : ExperimentSpec
     frame : DataFrame
-        The data (with or without the target column); only its columns and their roles are used here.
+        The data, target column included; only its columns and their roles are used here.
     on_epoch : callable, optional
         Called with each epoch's History row while the net trains.
     schema : list of ColumnInfo, optional

@@ -93,6 +93,13 @@ def test_regression_cv_on_diabetes():
     assert (result.fold_scores["r2"] <= 1).all()
     assert list(result.oof.columns) == ["row", "fold", "true", "predicted"]
     assert len(result.oof) == len(frame) and result.classes == []
+    # Epochs reach the caller through the standardised-target wrapper too.
+    assert {fold: len(records) for fold, records in result.histories.items()} == {
+        0: 3,
+        1: 3,
+        2: 3,
+        FINAL_FOLD: 3,
+    }
     # The target is standardised while training: errors are on the target's scale, not far off it.
     assert result.summary["rmse"]["mean"] < 2 * frame["disease_progression"].std()
 

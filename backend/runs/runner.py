@@ -243,6 +243,9 @@ class JobRunner:
         env["PYTHONPATH"] = os.pathsep.join(
             [str(_REPO_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
         )
+        if self.max_concurrent > 1 and "OMP_NUM_THREADS" not in env:
+            # Concurrent jobs share the cores; each one using all of them would slow every one down.
+            env["OMP_NUM_THREADS"] = str(max(1, _cpu_count() // self.max_concurrent))
         with open(self.store.home / WORKERS_LOG, "ab") as log:
             # A session of its own: Ctrl-C on the server does not reach the jobs, and stopping a worker
             # stops the processes its job started (its process group).
@@ -266,6 +269,13 @@ class JobRunner:
                 self.store.add_event(run_id, "worker_log", {"tail": tail})
             self.store.set_status(run_id, RunStatus.FAILED, reason)
             logger.warning("run %s failed: %s", run_id, reason)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _death_reason(code: int) -> str:

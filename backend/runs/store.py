@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import secrets
 import shutil
@@ -16,12 +15,14 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from backend.home import torchwork_home
 from backend.runs import db
+from backend.runs.encoding import as_int, to_json
 from backend.runs.processes import process_alive
+from backend.runs.schema import create_schema
+from backend.runs.snapshot import write_parquet, write_text
 from backend.runs.status import ALLOWED_FROM, RunStatus, parse_status
 
 logger = logging.getLogger(__name__)
@@ -35,48 +36,6 @@ SPEC_FILE = "spec.json"
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _ID_LENGTH = 8
 
-_SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    dataset TEXT NOT NULL,
-    target TEXT NOT NULL,
-    task TEXT NOT NULL,
-    job TEXT NOT NULL,
-    status TEXT NOT NULL,
-    spec TEXT NOT NULL,
-    summary TEXT,
-    error TEXT,
-    pid INTEGER,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL
-);
-CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
-CREATE TABLE IF NOT EXISTS epochs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL,
-    fold INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    record TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS epochs_by_run ON epochs (run_id, id);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_run ON events (run_id, kind, id);
-CREATE TABLE IF NOT EXISTS results (
-    run_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (run_id, key)
-);
-"""
 _JSON_COLUMNS = ("spec", "summary")
 
 
@@ -108,7 +67,7 @@ class RunStore:
         self.path = self.home / DATABASE_NAME
         self.runs_root = self.home / "runs"
         self._local = threading.local()
-        db.write(self._conn(), _create_schema)
+        db.write(self._conn(), create_schema)
 
     def __repr__(self) -> str:
         return f"RunStore(home={str(self.home)!r})"
@@ -185,12 +144,12 @@ class RunStore:
             raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
         if ":" not in job:
             raise ValueError(f"job must be written 'module:function', got {job!r}.")
-        spec_json = _dumps(spec)
+        spec_json = to_json(spec)
         self.runs_root.mkdir(mode=0o700, exist_ok=True)
         run_id, folder = self._new_run_folder()
         try:
-            _write_parquet(data, folder / DATA_FILE)
-            _write_text(folder / SPEC_FILE, json.dumps(spec, indent=2, default=_json_default))
+            write_parquet(data, folder / DATA_FILE)
+            write_text(folder / SPEC_FILE, to_json(spec, indent=2))
             self._write(
                 "INSERT INTO runs (id, name, dataset, target, task, job, status, spec, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -291,7 +250,7 @@ class RunStore:
         if not isinstance(summary, dict):
             raise TypeError(f"summary must be a dict, got {type(summary).__name__}.")
         self._require(run_id)
-        self._write("UPDATE runs SET summary = ? WHERE id = ?", (_dumps(summary), run_id))
+        self._write("UPDATE runs SET summary = ? WHERE id = ?", (to_json(summary), run_id))
 
     def delete_run(self, run_id: str) -> None:
         """Delete the run's rows and its folder. A queued or running run must be cancelled first."""
@@ -349,10 +308,10 @@ class RunStore:
         missing = [key for key in ("fold", "epoch") if key not in record]
         if missing:
             raise ValueError(f"An epoch record needs 'fold' and 'epoch'; {missing} missing from {record!r}.")
-        fold, epoch = _as_int(record["fold"], "fold"), _as_int(record["epoch"], "epoch")
+        fold, epoch = as_int(record["fold"], "fold"), as_int(record["epoch"], "epoch")
         self._write(
             "INSERT INTO epochs (run_id, fold, epoch, record) VALUES (?, ?, ?, ?)",
-            (run_id, fold, epoch, _dumps({**record, "fold": fold, "epoch": epoch})),
+            (run_id, fold, epoch, to_json({**record, "fold": fold, "epoch": epoch})),
         )
 
     def epochs(self, run_id: str) -> pd.DataFrame:
@@ -368,7 +327,7 @@ class RunStore:
             raise TypeError(f"An event payload must be a dict, got {type(payload).__name__}.")
         self._write(
             "INSERT INTO events (run_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-            (run_id, kind, _dumps(payload), time.time()),
+            (run_id, kind, to_json(payload), time.time()),
         )
 
     def events(self, run_id: str, kind: str | None = None) -> list[dict]:
@@ -395,7 +354,7 @@ class RunStore:
         self._write(
             "INSERT INTO results (run_id, key, value) VALUES (?, ?, ?)"
             " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
-            (run_id, key, _dumps(value)),
+            (run_id, key, to_json(value)),
         )
 
     def get_result(self, run_id: str, key: str, default: Any = None) -> Any:
@@ -409,77 +368,9 @@ class RunStore:
         return {row["key"]: json.loads(row["value"]) for row in rows}
 
 
-# -- helpers ---------------------------------------------------------------------------------------------
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    if version > _SCHEMA_VERSION:
-        raise RuntimeError(
-            f"The run database was written by a newer Torchwork (schema {version}); upgrade Torchwork."
-        )
-    for statement in _SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-    conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (pd.Series, pd.Index)):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(
-        f"{type(value).__name__} values cannot be stored as JSON; store numbers, text, lists or dicts."
-    )
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default)
-
-
 def _decode_run(row: dict) -> dict:
     run = dict(row)
     for column in _JSON_COLUMNS:
         if run[column] is not None:
             run[column] = json.loads(run[column])
     return run
-
-
-def _as_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
-        raise TypeError(f"An epoch record's {name!r} must be an integer, got {value!r}.")
-    if isinstance(value, (float, np.floating)) and not (math.isfinite(value) and float(value).is_integer()):
-        raise TypeError(f"An epoch record's {name!r} must be an integer, got {value!r}.")
-    return int(value)
-
-
-def _write_parquet(data: pd.DataFrame, path: Path) -> None:
-    not_text = [c for c in data.columns if not isinstance(c, str)]
-    if not_text:
-        raise ValueError(
-            f"Column names must be text to store the dataset; these are not: {not_text[:5]!r}. "
-            "Rename the columns (for example data.columns = data.columns.astype(str))."
-        )
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        data.to_parquet(tmp)
-    except (ValueError, TypeError, NotImplementedError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ValueError(
-            f"The dataset could not be stored ({type(exc).__name__}: {exc}). Give each column a single "
-            "type, for example by converting mixed columns to text."
-        ) from exc
-    os.replace(tmp, path)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

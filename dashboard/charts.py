@@ -49,7 +49,7 @@ def learning_curves(epochs: pd.DataFrame, column: str, by: str = "fold", title: 
     fig = go.Figure()
     if epochs.empty:
         return _layout(fig, title)
-    for i, (group, frame) in enumerate(epochs.groupby(by, sort=True)):
+    for i, (group, frame) in enumerate(epochs.groupby(by, sort=False)):
         color = _PALETTE[i % len(_PALETTE)]
         frame = frame.sort_values("epoch")
         for name, dash in ((f"train_{column}", "solid"), (f"valid_{column}", "dash"), (column, "dot")):

@@ -123,3 +123,4 @@ def _schema(key: str, _frame: pd.DataFrame) -> list[tables.ColumnInfo]:
 def schema(ds: Dataset) -> list[tables.ColumnInfo]:
     """The inferred schema of ``ds`` (computed once per dataset)."""
     return _schema(ds.key, frame(ds))
+

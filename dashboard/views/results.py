@@ -1,5 +1,139 @@
-"""results page."""
+"""Results page: a run's scores per fold, learning curves, out-of-fold diagnostics and downloads."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
+from backend.evaluate.metrics import METRICS
+from dashboard import charts, jobs, panels, services, state
+from dashboard.widgets import user_errors, widget_key
+
+
+def _scores(run: dict, folds: pd.DataFrame) -> None:
+    summary = jobs.scores(run)
+    metrics = [m for m in METRICS if m in summary]
+    evaluation = run["spec"]["evaluation"]
+    cv = evaluation["mode"] == "cv"
+    st.subheader(f"{evaluation['folds']}-fold cross-validation" if cv else "Holdout scores")
+    cells = st.columns(max(len(metrics), 1))
+    for cell, metric in zip(cells, metrics, strict=False):
+        mean, std = summary[metric]["mean"], summary[metric]["std"]
+        better = "higher" if METRICS[metric][1] else "lower"
+        cell.metric(
+            METRICS[metric][0],
+            f"{mean:.3f}" + (f" ± {std:.3f}" if cv else ""),
+            help=f"Mean ± standard deviation over the folds; {better} is better." if cv else f"{better} is better.",
+        )
+    if folds.empty:
+        return
+    table, chart = st.columns([2, 3], gap="large")
+    shown = folds.assign(fold=folds["fold"] + 1) if cv else folds
+    table.dataframe(shown, hide_index=True, width="stretch", column_config=_score_format(metrics))
+    if cv and metrics:
+        metric = chart.selectbox(
+            "Chart the metric",
+            metrics,
+            format_func=lambda m: METRICS[m][0],
+            key=widget_key("results", "metric"),
+        )
+        chart.plotly_chart(charts.fold_scores(shown, metric), width="stretch", key="results.folds")
+    omitted = services.store().get_result(run["id"], "omitted") or {}
+    for metric, why in omitted.items():
+        st.caption(f"{METRICS.get(metric, (metric,))[0]} was not computed on {why}.")
+
+
+def _score_format(metrics: list[str]) -> dict:
+    return {m: st.column_config.NumberColumn(METRICS[m][0], format="%.4f") for m in metrics}
+
+
+def _diagnostics(run: dict, oof: pd.DataFrame) -> None:
+    st.subheader("Out-of-fold predictions")
+    st.caption("Every row is predicted by the model that did not see it in training.")
+    left, right = st.columns(2, gap="large")
+    if run["task"] == "classification":
+        classes = services.store().get_result(run["id"], "classes") or sorted(oof["true"].astype(str).unique())
+        left.plotly_chart(
+            charts.confusion_matrix(oof["true"], oof["predicted"], labels=classes), width="stretch", key="results.cm"
+        )
+        proba = oof[[c for c in oof.columns if c.startswith("proba_")]]
+        proba.columns = [c.removeprefix("proba_") for c in proba.columns]
+        if proba.shape[1] >= 2:
+            right.plotly_chart(charts.roc_curves(oof["true"], proba), width="stretch", key="results.roc")
+    else:
+        left.plotly_chart(
+            charts.predicted_vs_actual(oof["true"], oof["predicted"]), width="stretch", key="results.pva"
+        )
+        right.plotly_chart(charts.residuals(oof["true"], oof["predicted"]), width="stretch", key="results.residuals")
+
+
+def _downloads(run: dict, files: dict[str, Path]) -> None:
+    st.subheader("Downloads")
+    cells = st.columns(3)
+    items = (
+        ("pipeline", "Fitted pipeline (.pkl)", "application/octet-stream", ":material/download:"),
+        ("model_card", "Model card (JSON)", "application/json", ":material/description:"),
+        ("oof", "Out-of-fold predictions (CSV)", "text/csv", ":material/table_view:"),
+    )
+    for cell, (kind, label, mime, icon) in zip(cells, items, strict=True):
+        path = files.get(kind)
+        if path is None:
+            cell.caption(f"{label}: not available")
+            continue
+        cell.download_button(
+            label,
+            data=path.read_bytes(),
+            file_name=f"{run['id']}_{path.name}",
+            mime=mime,
+            icon=icon,
+            on_click="ignore",
+            key=f"download.{kind}",
+        )
+    st.caption(
+        "The pipeline is a joblib pickle: `joblib.load(path).predict(rows)` on a DataFrame with the training "
+        "columns, wherever the torchwork package is installed."
+    )
+
+
+def _show(run: dict) -> None:
+    st.markdown(f"**{run['name']}** · `{run['id']}` · {run['dataset']} → `{run['target']}` ({run['task']})")
+    st.caption(jobs.model_summary(run["spec"]))
+    if run["status"] in jobs.ACTIVE:
+        st.info("This run is still training.", icon=":material/sync:")
+        st.page_link("views/train.py", label="Watch it on the Train page", icon=":material/model_training:")
+        return
+    panels.status_message(run)
+    store = services.store()
+    epochs = store.epochs(run["id"])
+    if run["status"] == "succeeded":
+        _scores(run, pd.DataFrame(store.get_result(run["id"], "fold_scores") or []))
+        dropped = (run.get("summary") or {}).get("n_dropped") or 0
+        if dropped:
+            st.caption(f"{dropped} row(s) with a missing target were left out.")
+    st.subheader("Learning curves")
+    panels.curves(run, epochs, key="results.curves")
+    if run["status"] != "succeeded":
+        return
+    files = jobs.files(run)
+    if "oof" in files:
+        _diagnostics(run, pd.read_csv(files["oof"]))
+    _downloads(run, files)
+
+
 st.title("Results")
+runs = panels.all_runs()
+if not runs:
+    st.info("No runs yet: train one on the **Train** page.", icon=":material/info:")
+    st.page_link("views/train.py", label="Train page", icon=":material/model_training:")
+    st.stop()
+chosen = panels.pick_run("Run", runs, state.run_id(), key=widget_key("results", "run"))
+if chosen != state.run_id():
+    state.show_run(chosen)
+with user_errors():
+    record = services.store().get_run(chosen)
+    if record is None:
+        st.warning(f"Run `{chosen}` no longer exists.")
+    else:
+        _show(record)

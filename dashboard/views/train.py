@@ -1,5 +1,115 @@
-"""train page."""
+"""Train page: start a run from the session's dataset and spec, watch it train live, cancel it."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from backend import data as tables
+from dashboard import dataset, jobs, panels, services, state
+from dashboard.widgets import readable, user_errors, widget_key
+
+#: Seconds between two looks at a run in progress.
+POLL_S = 1.0
+
+
+def _launch() -> None:
+    ds, frame = dataset.active()
+    spec = state.current_spec()
+    data, evaluation = spec.data, spec.evaluation
+    n_folds = evaluation.folds if evaluation.mode == "cv" else None
+    check = tables.check_target(frame, data.target, data.task, n_folds)
+    problems = check.errors + [readable(p) for p in spec.problems(**dataset.data_facts(frame, spec))]
+    st.markdown(
+        f"**{ds.label}** · predicting `{data.target}` ({data.task}) · "
+        f"{jobs.model_summary(spec.to_dict())} · up to {spec.training.max_epochs} epochs"
+    )
+    name = st.text_input(
+        "Run name",
+        key=widget_key("train", "name"),
+        placeholder=f"{ds.label} → {data.target}",
+        help="How the run is listed on the Runs page; left empty, it is named after the dataset and target.",
+    )
+    if problems:
+        st.error(
+            "Fix these before training:\n\n" + "\n".join(f"- {p}" for p in dict.fromkeys(problems)),
+            icon=":material/error:",
+        )
+        left, right = st.columns(2)
+        left.page_link("views/data.py", label="Data page", icon=":material/table_chart:")
+        right.page_link("views/model.py", label="Model page", icon=":material/tune:")
+    if st.button("Train", type="primary", icon=":material/play_arrow:", disabled=bool(problems)):
+        with user_errors():
+            run_id = jobs.start_run(ds, frame, spec, name.strip() or f"{ds.label} → {data.target}")
+            state.show_run(run_id)
+
+
+def _queue() -> None:
+    active = [r for r in services.store().list_runs() if r["status"] in jobs.ACTIVE]
+    with user_errors():
+        # Started now rather than at the first Train click, so its worker is warm by then.
+        limit = services.runner().max_concurrent
+        st.caption(
+            f"Up to {limit} run(s) train at once; others wait in the queue "
+            f"(set `{services.MAX_JOBS_ENV}` before starting the server to change this)."
+        )
+    if not active:
+        return
+    table = pd.DataFrame(
+        {
+            "run": [r["id"] for r in active],
+            "name": [r["name"] for r in active],
+            "status": [r["status"] for r in active],
+            "created": [pd.Timestamp(r["created_at"], unit="s", tz="UTC") for r in active],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    chosen = panels.pick_run("Watch run", active, state.run_id(), key=widget_key("train", "watch"))
+    if chosen != state.run_id() and st.button("Watch this run"):
+        state.show_run(chosen)
+
+
+def _live(run_id: str, was_active: bool) -> None:
+    run = services.store().get_run(run_id)
+    if run is None:
+        st.warning(f"Run `{run_id}` no longer exists.")
+        return
+    epochs = services.store().epochs(run_id)
+    progress = jobs.progress(run, epochs)
+    active = run["status"] in jobs.ACTIVE
+    st.subheader(run["name"])
+    st.caption(f"Run `{run_id}` · {run['status']}")
+    bar, elapsed, remaining, cancel = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
+    bar.progress(progress.fraction, text=progress.message)
+    elapsed.metric("Elapsed", jobs.duration(progress.elapsed) or "–")
+    remaining.metric(
+        "Left (at most)",
+        jobs.duration(progress.remaining) or "–",
+        help="Assumes every fold trains all its epochs; early stopping can end sooner.",
+    )
+    if active:
+        cancel.button("Cancel", icon=":material/stop:", on_click=jobs.cancel_run, args=(run_id,))
+    panels.curves(run, epochs, key=f"live.{run_id}")
+    panels.status_message(run)
+    if run["status"] == "succeeded":
+        st.success("Training finished.", icon=":material/check_circle:")
+        st.page_link("views/results.py", label="Open the results", icon=":material/monitoring:")
+    if was_active and not active:
+        # The run has ended: redraw the whole page once, without the timer.
+        st.rerun()
+
+
 st.title("Train")
+with user_errors():
+    _launch()
+_queue()
+run_id = state.run_id()
+if run_id is not None:
+    st.divider()
+    record = services.store().get_run(run_id)
+    if record is None:
+        st.warning(f"Run `{run_id}` no longer exists; it may have been deleted.")
+        state.show_run(None)
+    else:
+        active = record["status"] in jobs.ACTIVE
+        st.fragment(_live, run_every=POLL_S if active else None)(run_id, active)

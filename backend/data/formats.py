@@ -20,6 +20,7 @@ from .sniff import (
     binary_kind,
     decode_head,
     has_complete_header,
+    has_quoted_line_break,
     header_fields,
     sniff_decimal,
     sniff_delimiter,
@@ -63,15 +64,18 @@ def read_csv(src: Source) -> Parsed:
     decimal = sniff_decimal(text, delimiter, complete)
     names = header_fields(text, delimiter)
 
-    df = _parse_csv(src, delimiter, encoding, decimal)
+    # pyarrow cuts the file into blocks at line breaks without looking at quotes, so a value
+    # spanning lines can straddle two blocks; pandas' own parser reads such files correctly.
+    engine = "c" if has_quoted_line_break(text) else "pyarrow"
+    df = _parse_csv(src, delimiter, encoding, decimal, engine)
     if encoding == "utf-8" and _holds_raw_bytes(df):
         # The first block was valid UTF-8 but a later one is not: a legacy Windows encoding.
         encoding = "cp1252"
-        df = _parse_csv(src, delimiter, encoding, decimal)
+        df = _parse_csv(src, delimiter, encoding, decimal, engine)
     return df, names if len(names) == df.shape[1] else None
 
 
-def _parse_csv(src: Source, delimiter: str, encoding: str, decimal: str) -> pd.DataFrame:
+def _parse_csv(src: Source, delimiter: str, encoding: str, decimal: str, engine: str) -> pd.DataFrame:
     options: dict[str, Any] = dict(
         sep=delimiter,
         encoding=encoding,
@@ -79,21 +83,22 @@ def _parse_csv(src: Source, delimiter: str, encoding: str, decimal: str) -> pd.D
         na_values=list(NA_VALUES),
         keep_default_na=False,
     )
-    try:
-        return pd.read_csv(src.buffer(), engine="pyarrow", **options)
-    except pd.errors.EmptyDataError as err:
-        raise TableReadError(
-            f"{src.label} holds no table. Upload a file with a header row and data."
-        ) from err
-    except (pd.errors.ParserError, UnicodeDecodeError):
-        # pyarrow splits the file into blocks and rejects a quoted value holding a line break
-        # that straddles two of them; pandas' own parser handles it, more slowly.
-        pass
+    if engine == "pyarrow":
+        try:
+            return pd.read_csv(src.buffer(), engine="pyarrow", **options)
+        except pd.errors.EmptyDataError as err:
+            raise TableReadError(
+                f"{src.label} holds no table. Upload a file with a header row and data."
+            ) from err
+        except pd.errors.ParserError:
+            # Often a value spanning lines further down than the sniffed head (see read_csv);
+            # pandas' own parser either reads it or says which line is wrong.
+            pass
     try:
         return pd.read_csv(src.buffer(), engine="c", **options)
     except UnicodeDecodeError:
         if encoding == "utf-8":
-            return _parse_csv(src, delimiter, "cp1252", decimal)
+            return _parse_csv(src, delimiter, "cp1252", decimal, "c")
         raise
     except pd.errors.ParserError as err:
         raise TableReadError(

@@ -108,9 +108,14 @@ def _checked(src: Source, df: pd.DataFrame, names: list[str] | None) -> pd.DataF
         blank = [i for i, name in enumerate(df.columns) if not name]
     if blank:
         positions = ", ".join(str(i + 1) for i in blank)
+        hint = (
+            " A nameless first column is often a row index saved with the data: delete it or name it."
+            if blank[0] == 0
+            else ""
+        )
         raise TableReadError(
             f"{src.label} has {len(blank)} column(s) without a name (position {positions}). "
-            "Give every column a name in the header row."
+            f"Give every column a name in the header row.{hint}"
         )
     counts = Counter(df.columns)
     duplicates = {name: n for name, n in counts.items() if n > 1}

@@ -161,6 +161,19 @@ def has_complete_header(text: str) -> bool:
     return False
 
 
+def has_quoted_line_break(text: str) -> bool:
+    """Whether a quoted value in ``text`` spans lines."""
+    if '"' not in text:
+        return False
+    in_quotes = False
+    for char in text:
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char == "\n" and in_quotes:
+            return True
+    return False
+
+
 def sniff_decimal(text: str, delimiter: str, complete: bool) -> str:
     """Return "," when a semicolon file writes numbers with decimal commas (European exports)."""
     if delimiter != ";":

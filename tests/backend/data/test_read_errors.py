@@ -167,3 +167,10 @@ def test_missing_path(tmp_path):
 def test_unsupported_source_type():
     with pytest.raises(TypeError, match="Pass a file path, the file's bytes"):
         read_table(12345)
+
+
+def test_a_saved_row_index_without_a_name_is_explained(tmp_path):
+    path = tmp_path / "with_index.csv"
+    pd.DataFrame({"a": [5, 6]}).to_csv(path)  # pandas writes the index under a blank name
+    with pytest.raises(TableReadError, match="position 1.*often a row index saved with the data"):
+        read_table(path)

@@ -173,6 +173,18 @@ def test_quoted_line_breaks_stay_inside_their_value(tmp_path):
     assert df["note"].tolist() == ["first line\nsecond line", "short"]
 
 
+def test_quoted_line_breaks_past_the_first_block_of_a_large_file(tmp_path):
+    # Above pyarrow's 1 MiB block size, with the first quoted line break far from the start.
+    rows = [f"{i},plain,{i / 2}" for i in range(2000)]
+    rows += [f'{i},"' + "\n".join(["x,y"] * (1 + i % 29)) + f'",{i / 2}' for i in range(2000, 26_000)]
+    path = tmp_path / "long_notes.csv"
+    path.write_text("id,note,x\n" + "\n".join(rows) + "\n")
+    df = read_table(path)
+    assert df["id"].tolist() == list(range(26_000))
+    assert df["note"].iloc[-1] == "\n".join(["x,y"] * (1 + 25_999 % 29))
+    assert df["x"].iloc[-1] == 25_999 / 2
+
+
 def test_json_nested_records_become_dotted_columns(tmp_path):
     path = tmp_path / "nested.jsonl"
     path.write_text('{"id": 1, "size": {"w": 2, "h": 3}}\n{"id": 2, "size": {"w": 4, "h": 5}}\n')

@@ -153,6 +153,10 @@ def open_workbook(src: Source) -> pd.ExcelFile:
         ) from err
 
 
+# How many rows are searched for the header; blank rows above it are skipped.
+_HEADER_SEARCH_ROWS = 50
+
+
 def read_excel(src: Source, sheet: str | None) -> Parsed:
     """Read one sheet (the first when ``sheet`` is None) of an .xlsx workbook."""
     with open_workbook(src) as book:
@@ -167,16 +171,19 @@ def read_excel(src: Source, sheet: str | None) -> Parsed:
                 f"{src.label} has no sheet named '{sheet}'. Its sheets are: {listed}. Choose one of them."
             )
         try:
-            # The header row read raw, so duplicate and blank names stay visible.
-            header = pd.read_excel(book, sheet, header=None, nrows=1, na_filter=False)
-            df = pd.read_excel(book, sheet, header=0, na_values=list(NA_VALUES), keep_default_na=False)
+            # The first rows read raw, so duplicate and blank names in the header stay visible.
+            top = pd.read_excel(book, sheet, header=None, nrows=_HEADER_SEARCH_ROWS, na_filter=False)
+            rows = [["" if _is_blank(v) else str(v) for v in row] for row in top.itertuples(index=False)]
+            # The header is the first row with anything in it: blank rows above it are skipped.
+            start = next((i for i, row in enumerate(rows) if any(row)), None)
+            if start is None:
+                raise pd.errors.EmptyDataError
+            df = pd.read_excel(book, sheet, header=start, na_values=list(NA_VALUES), keep_default_na=False)
         except pd.errors.EmptyDataError as err:
             raise TableReadError(
                 f"Sheet '{sheet}' of {src.label} is empty. Choose a sheet that holds a table."
             ) from err
-    if header.empty:
-        raise TableReadError(f"Sheet '{sheet}' of {src.label} is empty. Choose a sheet that holds a table.")
-    names = ["" if _is_blank(value) else str(value) for value in header.iloc[0].tolist()]
+    names = rows[start]
     return df, names if len(names) == df.shape[1] else None
 
 

@@ -174,3 +174,12 @@ def test_a_saved_row_index_without_a_name_is_explained(tmp_path):
     pd.DataFrame({"a": [5, 6]}).to_csv(path)  # pandas writes the index under a blank name
     with pytest.raises(TableReadError, match="position 1.*often a row index saved with the data"):
         read_table(path)
+
+
+def test_empty_sheet_is_named(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"a": [1]}).to_excel(writer, sheet_name="Data", index=False)
+        pd.DataFrame().to_excel(writer, sheet_name="Blank", index=False)
+    with pytest.raises(TableReadError, match="Sheet 'Blank' of 'book.xlsx' is empty"):
+        read_table(path, sheet="Blank")

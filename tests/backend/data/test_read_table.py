@@ -226,3 +226,9 @@ def test_the_same_upload_can_list_sheets_then_be_read(two_sheets):
     upload = io.BytesIO(two_sheets.read_bytes())
     sheets = list_sheets(upload, filename="book.xlsx")
     assert read_table(upload, filename="book.xlsx", sheet=sheets[-1])["b"].tolist() == ["x", "y", "z"]
+
+
+def test_blank_rows_above_a_sheets_header_are_skipped(tmp_path):
+    path = tmp_path / "report.xlsx"
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_excel(path, index=False, startrow=2)
+    assert read_table(path).to_dict(orient="list") == {"a": [1, 2], "b": ["x", "y"]}

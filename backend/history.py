@@ -51,7 +51,14 @@ def _index(items: Any, keys: tuple) -> Any:
         return items
     head, rest = keys[0], keys[1:]
     if isinstance(head, slice):
-        return [_index(item, rest) for item in items[head]]
+        selected = items[head]
+        if rest and isinstance(rest[0], str):
+            # As in skorch: records without the key are skipped (validation batches have no train_loss).
+            keep = [item for item in selected if isinstance(item, dict) and rest[0] in item]
+            if selected and not keep:
+                _get_key(selected[0], rest[0])  # raises the KeyError that names the recorded keys
+            selected = keep
+        return [_index(item, rest) for item in selected]
     if isinstance(head, int):
         return _index(items[head], rest)
     return _index(_get_key(items, head), rest)

@@ -132,8 +132,14 @@ class JobRunner:
             _stop_process(proc)
             with self._lock:
                 self._reap()
-        elif run["status"] == RunStatus.RUNNING and run["pid"]:
-            # Run by a worker of another runner (a previous server, another process): stop it by pid.
+        elif (
+            run["status"] == RunStatus.RUNNING
+            and run["pid"]
+            and run["pid"] != os.getpid()
+            and process_alive(run["pid"], run["started_at"])
+        ):
+            # Run by a worker of another runner (a previous server, the command line): stop it by pid.
+            # The start-time check above makes sure that pid was not since given to another process.
             _stop_pid(run["pid"])
         logger.info("run %s cancelled", run_id)
         return True

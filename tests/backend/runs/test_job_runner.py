@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 
 from conftest import new_run, wait_for, wait_for_end
 
@@ -73,6 +76,21 @@ def test_cancel_kills_a_job_that_ignores_sigterm(shared_store, shared_runner, ta
     assert not process_alive(pid)
 
 
+def test_cancel_stops_a_run_that_another_process_is_running(shared_store, shared_runner, table):
+    run_id = new_run(shared_store, table, "sleep_long")
+    # As the command line runs a job, or a worker left behind by a previous server.
+    command = "import sys; from backend.runs import RunStore, run_job_in_process as run; run(RunStore(sys.argv[1]), sys.argv[2])"
+    other = subprocess.Popen([sys.executable, "-c", command, str(shared_store.home), run_id])
+    try:
+        assert started_pid(shared_store, run_id) == other.pid
+        assert shared_runner.cancel(run_id)
+        assert other.wait(timeout=10) != 0
+        assert shared_store.get_run(run_id)["status"] == "cancelled"
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_a_killed_worker_fails_its_run_and_the_next_queued_run_still_runs(shared_store, shared_runner, table):
     store = shared_store
     victim, following = new_run(store, table, "sleep_long"), new_run(store, table, "record_epochs", pause=0)
@@ -114,6 +132,7 @@ def test_two_concurrent_jobs_write_while_the_store_is_read(store, table, make_ru
             store.epochs(run_id)
             store.events(run_id, "progress")
         store.list_runs()
+        time.sleep(0.005)
     for run_id in ids:
         run = store.get_run(run_id)
         assert (run["status"], run["error"]) == ("succeeded", None)

@@ -12,6 +12,9 @@ from dashboard import services, state
 from dashboard.state import Dataset
 from dashboard.widgets import forget_widgets
 
+#: File types the uploaders accept: what ``backend.data.read_table`` reads.
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl", "ndjson", "json"]
+
 
 def sample_dataset(name: str) -> Dataset:
     """The bundled sample ``name`` as a :class:`Dataset`."""
@@ -69,7 +72,7 @@ def choose_target(target: str, task: str) -> None:
     """Set the target and task, and the settings that only make sense for one task."""
     spec = state.spec_dict()
     exclude = [c for c in spec["data"]["exclude"] if c != target]
-    state.update_spec("data", {"target": target, "task": task, "exclude": exclude})
+    state.update_spec("data", {"target": target, "exclude": exclude})
     set_task(task)
     forget_widgets("data", ["target", "task", "exclude"])
 

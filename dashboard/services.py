@@ -124,3 +124,21 @@ def schema(ds: Dataset) -> list[tables.ColumnInfo]:
     """The inferred schema of ``ds`` (computed once per dataset)."""
     return _schema(ds.key, frame(ds))
 
+
+
+@st.cache_resource(show_spinner="Opening the model…", max_entries=8)
+def _pipeline(key: str, home: str, _content: bytes) -> object:
+    from backend.artifacts import load_pipeline
+
+    return load_pipeline(_content, Path(home))
+
+
+def pipeline_from(content: bytes) -> object:
+    """The fitted pipeline in ``content``, opened once per content, only if this installation signed it.
+
+    Raises
+    ------
+    ArtifactRejected
+        The file was not produced here (or was changed); nothing in it was unpickled.
+    """
+    return _pipeline(digest(content), str(home()), content)

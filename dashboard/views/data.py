@@ -10,7 +10,6 @@ from backend.spec.sections import TASKS
 from dashboard import charts, dataset, services, state
 from dashboard.widgets import user_errors, widget_key
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl", "ndjson", "json"]
 SOURCES = ("Bundled sample", "Upload a file")
 CHART_COLUMNS = 4
 ROLE_NOTES = {
@@ -52,7 +51,7 @@ def _choose_source() -> bool:
     limit = st.get_option("server.maxUploadSize")
     upload = st.file_uploader(
         "Table file",
-        type=UPLOAD_TYPES,
+        type=dataset.UPLOAD_TYPES,
         key=widget_key("data", "upload"),
         help="CSV or TSV (delimiter and encoding detected), Excel .xlsx, Parquet, or JSON lines.",
     )
@@ -78,7 +77,7 @@ def _choose_source() -> bool:
     return True
 
 
-def _column_summary(schema: list[tables.ColumnInfo], frame: pd.DataFrame, target: str) -> None:
+def _column_summary(ds_key: str, schema: list[tables.ColumnInfo], frame: pd.DataFrame, target: str) -> None:
     summary = pd.DataFrame(
         {
             "column": [c.name for c in schema],
@@ -96,7 +95,8 @@ def _column_summary(schema: list[tables.ColumnInfo], frame: pd.DataFrame, target
         "Columns to chart",
         names,
         default=[n for n in default if n in names][: 2 * CHART_COLUMNS],
-        key=widget_key("data", "charted"),
+        # Keyed by dataset: another table starts from its own default columns.
+        key=widget_key("data", f"charted.{ds_key}"),
         help="A histogram for numeric columns, the most frequent values for the others.",
     )
     roles = {c.name: c.role for c in schema}
@@ -189,4 +189,4 @@ with user_errors():
     with preview:
         st.dataframe(frame.head(100), width="stretch", height=320)
     with columns:
-        _column_summary(schema, frame, state.spec_dict()["data"]["target"])
+        _column_summary(ds.key, schema, frame, state.spec_dict()["data"]["target"])

@@ -85,7 +85,7 @@ def new_run(store: RunStore, table: pd.DataFrame, job: str, **spec) -> str:
     )
 
 
-def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
+def wait_for(condition, timeout: float = 60.0, interval: float = 0.05):
     """Poll ``condition()`` until it returns something truthy; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -96,7 +96,7 @@ def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-def wait_for_end(store: RunStore, run_id: str, timeout: float = 20.0) -> dict:
+def wait_for_end(store: RunStore, run_id: str, timeout: float = 60.0) -> dict:
     """Wait until the run has ended; return it."""
     return wait_for(
         lambda: (run := store.get_run(run_id))["status"] not in ("queued", "running") and run, timeout

@@ -76,6 +76,15 @@ def spec_field(section: str, fs: FieldSpec, value: Any, disabled: bool = False, 
     return text
 
 
+def chosen_value(section: str, name: str) -> Any:
+    """The value the user has chosen for ``section.name``: the widget's, if drawn, else the spec's.
+
+    Read this, not the spec, to decide what applies: a widget changed by the click that caused this
+    rerun reaches the spec only when its section is drawn.
+    """
+    return st.session_state.get(widget_key(section, name), state.spec_dict()[section][name])
+
+
 def spec_section(
     section: str, names: list[str] | None = None, disabled: dict[str, str] | None = None
 ) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from backend.spec import SECTIONS, ExperimentSpec, field_specs
 from dashboard import dataset, state
-from dashboard.widgets import forget_widgets, readable, spec_section, user_errors
+from dashboard.widgets import chosen_value, forget_widgets, readable, spec_section, user_errors
 
 PREPROCESSING = ["numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"]
 
@@ -21,8 +21,6 @@ def _describe(dataset_key: str, spec_json: str, _frame: pd.DataFrame) -> dict:
 
 
 def _controls(task: str) -> None:
-    spec = state.spec_dict()
-    training, evaluation = spec["training"], spec["evaluation"]
     classification_only = "" if task == "classification" else "(Only for classification.)"
     architecture, train, evaluate = st.columns(3, gap="large")
     with architecture:
@@ -36,14 +34,14 @@ def _controls(task: str) -> None:
             )
     with train:
         st.subheader("Training")
-        no_stopping = "" if training["early_stopping"] else "(Turn early stopping on to use it.)"
+        no_stopping = "" if chosen_value("training", "early_stopping") else "(Turn early stopping on to use it.)"
         spec_section(
             "training",
             disabled={"patience": no_stopping, "restore_best": no_stopping, "class_weight": classification_only},
         )
     with evaluate:
         st.subheader("Evaluation")
-        holdout = evaluation["mode"] == "holdout"
+        holdout = chosen_value("evaluation", "mode") == "holdout"
         spec_section(
             "evaluation",
             disabled={

@@ -10,6 +10,7 @@ from dashboard import charts, jobs, panels, services, state
 from dashboard.widgets import user_errors, widget_key
 
 CONFIRM = "runs.confirm_delete"
+NOTES = "runs.notes"
 
 
 def _table(runs: list[dict]) -> pd.DataFrame:
@@ -80,13 +81,28 @@ def _compare(runs: list[dict]) -> None:
 
 
 def _delete(ids: list[str]) -> None:
-    store = services.store()
+    # A button callback: it runs before the page is drawn, so the table shows what is left.
+    store, kept = services.store(), []
     for run_id in ids:
-        with user_errors(f"Run {run_id} was kept: "):
+        try:
             store.delete_run(run_id)
-            if state.run_id() == run_id:
-                state.show_run(None)
+        except ValueError as exc:
+            kept.append(f"Run {run_id} was kept: {exc}")
+            continue
+        if state.run_id() == run_id:
+            state.show_run(None)
+    st.session_state[NOTES] = kept
     st.session_state.pop(CONFIRM, None)
+    st.session_state.pop(widget_key("runs", "selected"), None)
+
+
+def _cancel(ids: list[str]) -> None:
+    st.session_state[NOTES] = []
+    for run_id in ids:
+        try:
+            jobs.cancel_run(run_id)
+        except ValueError as exc:
+            st.session_state[NOTES].append(str(exc))
 
 
 def _actions(runs: list[dict]) -> list[dict]:
@@ -104,11 +120,9 @@ def _actions(runs: list[dict]) -> list[dict]:
     if open_.button("Open in Results", icon=":material/monitoring:", disabled=len(selected) != 1, width="stretch"):
         state.show_run(selected[0]["id"])
         st.switch_page("views/results.py")
-    if cancel.button("Cancel", icon=":material/stop:", disabled=not active, width="stretch"):
-        for run_id in active:
-            with user_errors():
-                jobs.cancel_run(run_id)
-        st.rerun()
+    cancel.button(
+        "Cancel", icon=":material/stop:", disabled=not active, width="stretch", on_click=_cancel, args=(active,)
+    )
     if delete.button("Delete", icon=":material/delete:", disabled=not selected, width="stretch"):
         st.session_state[CONFIRM] = [r["id"] for r in selected]
     pending = [i for i in st.session_state.get(CONFIRM, []) if i in by_id]
@@ -118,16 +132,14 @@ def _actions(runs: list[dict]) -> list[dict]:
             icon=":material/delete_forever:",
         )
         yes, no = st.columns(2)
-        if yes.button("Yes, delete", type="primary", width="stretch"):
-            _delete(pending)
-            st.rerun()
-        if no.button("Keep them", width="stretch"):
-            st.session_state.pop(CONFIRM, None)
-            st.rerun()
+        yes.button("Yes, delete", type="primary", width="stretch", on_click=_delete, args=(pending,))
+        no.button("Keep them", width="stretch", on_click=st.session_state.pop, args=(CONFIRM, None))
     return selected
 
 
 st.title("Runs")
+for note in st.session_state.pop(NOTES, []):
+    st.error(note, icon=":material/error:")
 runs = panels.all_runs()
 if not runs:
     st.info("No runs yet: train one on the **Train** page.", icon=":material/info:")

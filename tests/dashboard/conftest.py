@@ -56,12 +56,17 @@ def app() -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=120).run()
 
 
-def open_page(page: str, **query) -> AppTest:
-    """A fresh session of the dashboard on ``views/<page>.py`` (with URL query parameters)."""
+def _open_page(page: str, **query) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.query_params.update(query)
     at.run()
     return at.switch_page(f"views/{page}.py").run()
+
+
+@pytest.fixture
+def open_page():
+    """``open_page("train", run="abc")``: a fresh browser session on a page (with URL query parameters)."""
+    return _open_page
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,76 @@
+"""The Results page: scores per fold with mean ± std, curves, out-of-fold diagnostics and the downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import joblib
+
+from backend.data import load_sample
+from dashboard import services
+
+
+def chart_titles(at) -> list[str]:
+    titles = []
+    for chart in at.get("plotly_chart"):
+        figure = json.loads(chart.proto.spec)
+        titles.append(figure.get("layout", {}).get("title", {}).get("text", ""))
+    return titles
+
+
+def downloads(at) -> dict:
+    return {d.label: d for d in at.get("download_button")}
+
+
+def test_classification_results_show_folds_mean_std_confusion_and_roc(trained, open_page):
+    run_id = trained["iris"]
+    at = open_page("results", run=run_id)
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) >= {"Accuracy", "Balanced accuracy", "ROC AUC", "Log loss"}
+    assert " ± " in metrics["Accuracy"]
+    folds = at.dataframe[0].value
+    assert folds["fold"].tolist() == [1, 2]
+    assert "accuracy" in folds
+    titles = chart_titles(at)
+    assert "accuracy per fold" in titles
+    assert "Confusion matrix (out-of-fold)" in titles
+    assert "ROC (out-of-fold)" in titles
+    assert {"loss", "acc"} <= set(titles)
+
+
+def test_regression_results_show_predicted_vs_actual_and_residuals(trained, open_page):
+    at = open_page("results", run=trained["diabetes"])
+    assert not at.exception
+    titles = chart_titles(at)
+    assert "Predicted vs actual (out-of-fold)" in titles
+    assert "Residuals (out-of-fold)" in titles
+    assert {"RMSE", "MAE", "R²"} <= {m.label for m in at.metric}
+
+
+def test_downloads_are_the_pipeline_model_card_and_out_of_fold_csv(trained, open_page):
+    run_id = trained["iris"]
+    at = open_page("results", run=run_id)
+    found = downloads(at)
+    assert set(found) == {"Fitted pipeline (.pkl)", "Model card (JSON)", "Out-of-fold predictions (CSV)"}
+    folder = services.store().run_dir(run_id)
+    # What the button serves is the run's file, which joblib opens and which predicts raw rows.
+    pipeline = joblib.load(io.BytesIO((folder / "pipeline.pkl").read_bytes()))
+    rows = load_sample("iris").drop(columns=["species"]).head(5)
+    assert len(pipeline.predict(rows)) == 5
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["target"] == "species"
+
+
+def test_picking_another_run_puts_it_in_view_and_in_the_url(trained, open_page):
+    at = open_page("results", run=trained["iris"])
+    at.selectbox(key="w.results.run").set_value(trained["diabetes"]).run()
+    assert at.session_state["tw.run"] == trained["diabetes"]
+    assert at.query_params["run"] == trained["diabetes"]
+
+
+def test_without_runs_the_page_says_how_to_get_one(open_page):
+    at = open_page("results")
+    assert not at.exception
+    assert "No runs yet" in at.info[0].value

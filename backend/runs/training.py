@@ -27,6 +27,14 @@ HEADLINE_METRIC = {"classification": "accuracy", "regression": "r2"}
 _PACKAGES = ("torchwork", "torch", "scikit-learn", "numpy", "pandas", "joblib")
 
 
+def warm_up() -> None:
+    """Pay the first fit's one-off costs ahead, in an idle worker: torch's optimizers import
+    ``torch._dynamo`` (over a second) the first time one is built."""
+    import torch
+
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
 def train_run(store: RunStore, run_id: str) -> None:
     """Train the run ``run_id``: evaluate its spec on its data, fit the final pipeline and save it.
 

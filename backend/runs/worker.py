@@ -2,7 +2,7 @@
 
 Started by :class:`backend.runs.JobRunner` as ``python -m backend.runs.worker --home HOME
 --preload MODULE ...``. Importing ahead (torch takes seconds) while idle is what makes a job start at
-once when it is submitted. An empty stdin (the runner went away) ends the worker without running anything.
+once when it is submitted; a preloaded module's ``warm_up()``, if it has one, runs then too. An empty stdin (the runner went away) ends the worker without running anything.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
 
     for module in args.preload:
         try:
-            importlib.import_module(module)
+            warm_up = getattr(importlib.import_module(module), "warm_up", None)
+            if callable(warm_up):  # first-call work (lazy imports, allocations) done while idle
+                warm_up()
         except Exception as exc:  # the job will report it, if it needs that module
             logger.warning("could not preload %s: %s: %s", module, type(exc).__name__, exc)
 

@@ -1,6 +1,0 @@
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def _torchwork_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCHWORK_HOME", str(tmp_path / "home"))

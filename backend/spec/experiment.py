@@ -11,6 +11,7 @@ from typing import Any
 from backend.spec.checks import DataFacts, combination_problems
 from backend.spec.errors import SpecError
 from backend.spec.fields import check_field, field_specs
+from backend.spec.search import SearchSpec
 from backend.spec.sections import DataSpec, EvaluationSpec, ModelSpec, TrainingSpec
 
 SECTIONS: dict[str, type] = {
@@ -18,12 +19,14 @@ SECTIONS: dict[str, type] = {
     "model": ModelSpec,
     "training": TrainingSpec,
     "evaluation": EvaluationSpec,
+    "search": SearchSpec,
 }
 
 
 @dataclass
 class ExperimentSpec:
-    """Everything a run needs besides the data: what to predict, the network, training and evaluation.
+    """Everything a run needs besides the data: what to predict, the network, training, evaluation and an
+    optional hyperparameter search.
 
     Build one with defaults (``ExperimentSpec.for_target("species")``), edit its sections, call
     :meth:`validate`, and store it with :meth:`to_json`.
@@ -33,6 +36,7 @@ class ExperimentSpec:
     model: ModelSpec = dataclasses.field(default_factory=ModelSpec)
     training: TrainingSpec = dataclasses.field(default_factory=TrainingSpec)
     evaluation: EvaluationSpec = dataclasses.field(default_factory=EvaluationSpec)
+    search: SearchSpec = dataclasses.field(default_factory=SearchSpec)
 
     @classmethod
     def for_target(cls, target: str, task: str = "classification") -> ExperimentSpec:
@@ -49,8 +53,7 @@ class ExperimentSpec:
         for name in SECTIONS:
             section = getattr(self, name)
             out[name] = {
-                f.name: list(v) if isinstance(v := getattr(section, f.name), tuple | list) else v
-                for f in dataclasses.fields(section)
+                f.name: _plain(getattr(section, f.name)) for f in dataclasses.fields(section)
             }
         return out
 
@@ -144,12 +147,26 @@ def _unknown_keys(values: Mapping[str, Any], known: Mapping[str, Any], where: st
     return [f"unknown key(s) in {where}: {names}; known keys are {', '.join(known)}"]
 
 
+def _plain(value: Any) -> Any:
+    """A field's value for :meth:`ExperimentSpec.to_dict`: lists for tuples, and a copy of a mapping."""
+    if isinstance(value, tuple | list):
+        return list(value)
+    if isinstance(value, dict):
+        return _coerce("mapping", value)
+    return value
+
+
 def _coerce(kind: str, value: Any) -> Any:
     """JSON has no tuples and writes 1e-3 and 1 alike: bring values back to the field's type."""
     if kind == "int_list" and isinstance(value, list):
         return tuple(value)
     if kind == "text_list" and isinstance(value, tuple):
         return list(value)
+    if kind == "mapping" and isinstance(value, Mapping):
+        try:
+            return json.loads(json.dumps(value))  # a copy in JSON's own types (lists, not tuples)
+        except (TypeError, ValueError):
+            return dict(value)
     if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind == "int" and isinstance(value, float) and value.is_integer():

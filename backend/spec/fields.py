@@ -8,13 +8,16 @@ help text and validation cannot drift apart.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 # What a widget builder needs to know about a value's shape.
-KINDS = ("int", "float", "bool", "choice", "text", "int_list", "text_list")
+# "mapping" holds a dict whose shape its field's own ``check`` function validates.
+KINDS = ("int", "float", "bool", "choice", "text", "int_list", "text_list", "mapping")
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class FieldSpec:
     """What the dashboard needs to draw one setting and explain it.
 
     ``min``/``max`` bound numbers (for ``int_list``: each item); ``min_items``/``max_items`` bound the
-    length of a list; ``choices`` lists the allowed values of a ``choice``.
+    length of a list; ``choices`` lists the allowed values of a ``choice``; ``check(value, where)`` lists
+    the problems of a ``mapping``'s value.
     """
 
     name: str
@@ -35,6 +39,7 @@ class FieldSpec:
     choices: tuple[str, ...] | None = None
     min_items: int | None = None
     max_items: int | None = None
+    check: Callable[[Any, str], list[str]] | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def setting(
@@ -48,6 +53,7 @@ def setting(
     choices: tuple[str, ...] | None = None,
     min_items: int | None = None,
     max_items: int | None = None,
+    check: Callable[[Any, str], list[str]] | None = None,
 ) -> Any:
     """Declare a spec field with its metadata (a ``dataclasses.field``)."""
     if kind not in KINDS:
@@ -61,9 +67,12 @@ def setting(
         "choices": choices,
         "min_items": min_items,
         "max_items": max_items,
+        "check": check,
     }
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda: list(default), metadata=metadata)
+    if isinstance(default, dict):
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -88,6 +97,7 @@ def field_specs(section_cls: type) -> list[FieldSpec]:
                 choices=meta["choices"],
                 min_items=meta["min_items"],
                 max_items=meta["max_items"],
+                check=meta.get("check"),
             )
         )
     return specs
@@ -120,6 +130,10 @@ def check_field(fs: FieldSpec, value: Any, where: str) -> list[str]:
         return [] if isinstance(value, bool) else [f"{bad}: must be true or false"]
     if fs.kind == "text":
         return [] if isinstance(value, str) else [f"{bad}: must be a text value"]
+    if fs.kind == "mapping":
+        if not isinstance(value, dict):
+            return [f"{bad}: must be a mapping"]
+        return fs.check(value, where) if fs.check is not None else []
     if fs.kind == "choice":
         if value in fs.choices:
             return []

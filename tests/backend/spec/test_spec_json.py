@@ -28,7 +28,7 @@ def test_to_dict_is_plain_json():
     payload = _edited().to_dict()
     assert json.loads(json.dumps(payload)) == payload
     assert payload["model"]["hidden_units"] == [128, 64, 8]
-    assert set(payload) == {"data", "model", "training", "evaluation"}
+    assert set(payload) == {"data", "model", "training", "evaluation", "search"}
 
 
 def test_missing_keys_take_defaults():

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from backend.spec.sections import ARCHITECTURES_FOR
+
 if TYPE_CHECKING:
     from backend.spec.experiment import ExperimentSpec
 
@@ -178,4 +180,28 @@ def _classes_fit_splits(spec: ExperimentSpec, facts: DataFacts) -> list[str]:
                 f"evaluation.holdout_fraction = {evaluation.holdout_fraction} holds out {n_test} rows, "
                 f"fewer than the {len(counts)} classes: raise it or turn stratification off"
             ]
+    return []
+
+
+@_reads("data.modality", "model.architecture")
+def _architecture_reads_modality(spec: ExperimentSpec, facts: DataFacts) -> list[str]:
+    modality, architecture = spec.data.modality, spec.model.architecture
+    fitting = ARCHITECTURES_FOR[modality]
+    if architecture in fitting:
+        return []
+    return [
+        f"model.architecture = {architecture!r} cannot read data.modality = {modality!r}: choose "
+        f"{' or '.join(repr(a) for a in fitting)}"
+    ]
+
+
+@_reads("data.modality", "data.input_column", "data.target")
+def _input_column(spec: ExperimentSpec, facts: DataFacts) -> list[str]:
+    column = spec.data.input_column
+    if spec.data.modality == "table" or not column:
+        return []
+    if column == spec.data.target:
+        return [f"data.input_column = {column!r} is the target: choose the column holding the images or texts"]
+    if facts.columns is not None and column not in facts.columns:
+        return [f"data.input_column = {column!r} is not a column of the data; pick one of its columns"]
     return []

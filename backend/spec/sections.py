@@ -10,7 +10,13 @@ TASKS = ("classification", "regression")
 NUMERIC_IMPUTE = ("median", "mean", "most_frequent", "constant")
 NUMERIC_SCALERS = ("standard", "minmax", "robust", "none")
 CATEGORICAL_IMPUTE = ("most_frequent", "constant")
-ARCHITECTURES = ("mlp",)
+MODALITIES = ("table", "images", "text")
+ARCHITECTURES = ("mlp", "convnet", "textrnn", "bag")
+#: The architectures that read each kind of data.
+ARCHITECTURES_FOR = {"table": ("mlp",), "images": ("convnet",), "text": ("textrnn", "bag")}
+IMAGE_COLORS = ("auto", "rgb", "gray")
+POOLINGS = ("max", "avg", "none")
+RNN_TYPES = ("lstm", "gru")
 ACTIVATIONS = ("relu", "gelu", "tanh", "leaky_relu", "elu")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 CLASS_WEIGHTS = ("none", "balanced")
@@ -19,10 +25,23 @@ EVALUATION_MODES = ("holdout", "cv")
 
 @dataclass
 class DataSpec:
-    """Which column to predict and how the other columns are prepared."""
+    """Which column to predict, what kind of data the others hold, and how they are prepared."""
 
     target: str = setting(
         "", label="Target column", kind="text", help="The column the model learns to predict."
+    )
+    modality: str = setting(
+        "table",
+        label="Kind of data",
+        kind="choice",
+        choices=MODALITIES,
+        help="A table of numbers and categories, images (a column of image files) or text (a column of texts).",
+    )
+    input_column: str = setting(
+        "",
+        label="Image or text column",
+        kind="text",
+        help="Images and text only: the column holding the image files or the texts; empty finds it in the data.",
     )
     task: str = setting(
         "classification",
@@ -72,6 +91,66 @@ class DataSpec:
         kind="bool",
         help="Regression only: train on a standardised target; predictions come back in the original units.",
     )
+    image_size: int = setting(
+        32,
+        label="Image size",
+        kind="int",
+        min=4,
+        max=512,
+        help="Images only: every image is resized to this many pixels a side before training and prediction.",
+    )
+    image_color: str = setting(
+        "auto",
+        label="Colour",
+        kind="choice",
+        choices=IMAGE_COLORS,
+        help="Images only: rgb reads three channels, gray one; auto uses gray when every training image is gray.",
+    )
+    image_normalize: bool = setting(
+        True,
+        label="Normalise images",
+        kind="bool",
+        help="Images only: standardise each colour channel with the training images' mean and spread.",
+    )
+    loader_workers: int = setting(
+        2,
+        label="Image reading processes",
+        kind="int",
+        min=0,
+        max=16,
+        help="Images only: processes that read large image sets from disk while the network trains (0 reads "
+        "them in the training process).",
+    )
+    max_tokens: int = setting(
+        20000,
+        label="Vocabulary size",
+        kind="int",
+        min=10,
+        max=1000000,
+        help="Text only: the most frequent words kept; rarer words all read as one unknown word.",
+    )
+    min_freq: int = setting(
+        1,
+        label="Fewest occurrences of a word",
+        kind="int",
+        min=1,
+        max=1000,
+        help="Text only: words seen fewer times than this in the training texts read as unknown.",
+    )
+    max_length: int = setting(
+        200,
+        label="Longest text (words)",
+        kind="int",
+        min=4,
+        max=5000,
+        help="Text only: longer texts are cut after this many words and punctuation marks.",
+    )
+    lowercase: bool = setting(
+        True,
+        label="Lower-case texts",
+        kind="bool",
+        help="Text only: treat 'Good' and 'good' as the same word.",
+    )
 
 
 @dataclass
@@ -83,7 +162,8 @@ class ModelSpec:
         label="Architecture",
         kind="choice",
         choices=ARCHITECTURES,
-        help="The kind of network; a multilayer perceptron suits tables.",
+        help="The kind of network: mlp for tables, convnet for images, textrnn (reads word order) or bag (fast, "
+        "ignores word order) for text.",
     )
     hidden_units: tuple[int, ...] = setting(
         (64, 32),
@@ -115,6 +195,67 @@ class ModelSpec:
         label="Batch normalisation",
         kind="bool",
         help="Normalise each hidden layer's outputs over the batch, which can speed up training.",
+    )
+    conv_channels: tuple[int, ...] = setting(
+        (16, 32),
+        label="Convolution blocks",
+        kind="int_list",
+        min=1,
+        max=1024,
+        min_items=1,
+        max_items=8,
+        help="ConvNet only: the number of filters in each convolution block; each block halves the image size.",
+    )
+    kernel_size: int = setting(
+        3, label="Kernel size", kind="int", min=1, max=11, help="ConvNet only: the side of each square filter."
+    )
+    pooling: str = setting(
+        "max",
+        label="Pooling",
+        kind="choice",
+        choices=POOLINGS,
+        help="ConvNet only: how each block shrinks the image by 2 (max or average), or none.",
+    )
+    augment_flip: bool = setting(
+        False,
+        label="Random flips",
+        kind="bool",
+        help="ConvNet only: mirror training images left-right at random (never at prediction).",
+    )
+    augment_rotation: float = setting(
+        0.0,
+        label="Random rotation (degrees)",
+        kind="float",
+        min=0.0,
+        max=45.0,
+        help="ConvNet only: rotate training images by up to this angle either way (never at prediction).",
+    )
+    embedding_dim: int = setting(
+        64,
+        label="Word vector size",
+        kind="int",
+        min=2,
+        max=1024,
+        help="Text only: the length of the vector learned for each word.",
+    )
+    rnn_type: str = setting(
+        "lstm",
+        label="Recurrent layer",
+        kind="choice",
+        choices=RNN_TYPES,
+        help="TextRNN only: LSTM, or the lighter GRU.",
+    )
+    rnn_units: int = setting(
+        64, label="Recurrent units", kind="int", min=1, max=2048, help="TextRNN only: the size of the memory."
+    )
+    rnn_layers: int = setting(
+        1, label="Recurrent layers", kind="int", min=1, max=4, help="TextRNN only: stacked recurrent layers."
+    )
+    bidirectional: bool = setting(
+        False,
+        label="Bidirectional",
+        kind="bool",
+        help="TextRNN only: read each text both forwards and backwards.",
     )
 
 

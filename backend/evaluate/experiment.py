@@ -67,7 +67,8 @@ def run_experiment(
     """Score ``spec`` on ``frame`` by cross-validation or holdout, then fit the final pipeline on all rows.
 
     Rows with a missing target are dropped first. Each fold fits a fresh pipeline, so preprocessing is
-    learned inside the fold only.
+    learned inside the fold only. For images, ``frame`` holds a column of image paths or bytes; for
+    text, a column of strings (``spec.data.modality`` and ``spec.data.input_column``).
 
     Parameters
     ----------
@@ -95,7 +96,8 @@ def run_experiment(
     y = _labels(data[target]) if classification else _numeric_target(data[target], target)
     spec.validate(n_rows=len(data), class_counts=_class_counts(data[target]) if classification else None)
     classes = sorted(pd.unique(y).tolist(), key=_sort_key) if classification else []
-    schema = infer_schema(data)
+    # Images and texts go through one column each; only a table needs every column's role.
+    schema = infer_schema(data) if spec.data.modality == "table" else None
     splits = make_splits(spec, y)
     total = len(splits) + 1
     histories: dict[int, list[dict[str, Any]]] = {}

@@ -113,7 +113,8 @@ class ConvNet(nn.Module):
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}.")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
-        self.augment = ImageAugment(augment_flip, augment_rotation)
+        # Only a module that augments carries the layer, so a plain ConvNet lists no no-op layer.
+        self.augment = ImageAugment(augment_flip, augment_rotation) if augment_flip or augment_rotation else None
         layers: list[nn.Module] = []
         width = int(in_channels)
         for units in channels:
@@ -138,5 +139,7 @@ class ConvNet(nn.Module):
                 f"ConvNet expects images of shape (batch, channels, height, width), got shape {tuple(x.shape)}. "
                 "Load images with backend.preprocess.ImageLoader."
             )
-        x = self.features(self.augment(x))
+        if self.augment is not None:
+            x = self.augment(x)
+        x = self.features(x)
         return self.head(self.dropout(self.pool(x).flatten(1)))

@@ -2,7 +2,7 @@
 
 from .fingerprint import fingerprint
 from .reader import list_sheets, read_table
-from .samples import DEFAULT_SAMPLE, SAMPLES, SampleInfo, load_sample
+from .samples import DEFAULT_SAMPLE, IMAGE_SAMPLES, SAMPLES, TEXT_SAMPLES, SampleInfo, load_sample
 from .schema import ROLES, ColumnInfo, infer_schema
 from .source import TableReadError
 from .target import TargetCheck, TaskGuess, check_target, infer_task
@@ -19,6 +19,8 @@ __all__ = [
     "check_target",
     "TargetCheck",
     "SAMPLES",
+    "IMAGE_SAMPLES",
+    "TEXT_SAMPLES",
     "SampleInfo",
     "DEFAULT_SAMPLE",
     "load_sample",

@@ -1,4 +1,9 @@
-"""Bundled sample tables (scikit-learn's offline data sets) with readable column names and labels."""
+"""Bundled samples, all offline: scikit-learn's tables and digit images, and a demo text set of our own.
+
+:data:`SAMPLES` lists the tables, :data:`IMAGE_SAMPLES` the image sets (a column of image files and a
+label) and :data:`TEXT_SAMPLES` the text sets (a column of texts and a label); :func:`load_sample`
+loads any of them by name.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,21 @@ import numpy as np
 import pandas as pd
 from sklearn import datasets
 
+from .samples_images import load_digits_images
+from .samples_text import demo_reviews
+
 
 @dataclass(frozen=True)
 class SampleInfo:
-    """A bundled sample: its key, a title and description for people, its target column and task."""
+    """A bundled sample: its key, a title and description for people, its target column, task and kind
+    of data (``modality``: ``"table"``, ``"images"`` or ``"text"``, as the spec's ``data.modality``)."""
 
     name: str
     title: str
     description: str
     target: str
     task: str
+    modality: str = "table"
 
 
 SAMPLES: dict[str, SampleInfo] = {
@@ -61,22 +71,52 @@ SAMPLES: dict[str, SampleInfo] = {
     )
 }
 
+IMAGE_SAMPLES: dict[str, SampleInfo] = {
+    "digits": SampleInfo(
+        "digits",
+        "Handwritten digits",
+        "1797 small gray images (8x8 pixels) of handwritten digits from scikit-learn; predict the digit.",
+        "digit",
+        "classification",
+        "images",
+    )
+}
+
+TEXT_SAMPLES: dict[str, SampleInfo] = {
+    "demo_reviews": SampleInfo(
+        "demo_reviews",
+        "Demo: invented product reviews",
+        "A demo set made up for Torchwork, not real data: 400 short invented product reviews, each "
+        "labelled positive or negative.",
+        "sentiment",
+        "classification",
+        "text",
+    )
+}
+
 DEFAULT_SAMPLE = "breast_cancer"
 
 
 def load_sample(name: str) -> pd.DataFrame:
     """Load a bundled sample as a DataFrame: feature columns, then the target column.
 
-    Classification targets hold readable labels ("malignant", "cultivar_0", "setosa").
-    Each call returns a new frame the caller may modify.
+    Classification targets of tables hold readable labels ("malignant", "cultivar_0", "setosa"). The
+    digits are a column ``image`` of PNG file paths (written into Torchwork's home on first use) and
+    ``digit``; the demo reviews a column ``review`` of texts and ``sentiment``. Each call returns a new
+    frame the caller may modify.
 
     Raises
     ------
     ValueError
-        ``name`` is not a key of :data:`SAMPLES`.
+        ``name`` is not a key of :data:`SAMPLES`, :data:`IMAGE_SAMPLES` or :data:`TEXT_SAMPLES`.
     """
+    if name == "digits":
+        return load_digits_images()
+    if name == "demo_reviews":
+        return demo_reviews()
     if name not in SAMPLES:
-        raise ValueError(f"Unknown sample '{name}'. Available samples: {', '.join(SAMPLES)}.")
+        names = [*SAMPLES, *IMAGE_SAMPLES, *TEXT_SAMPLES]
+        raise ValueError(f"Unknown sample '{name}'. Available samples: {', '.join(names)}.")
     return _load(name).copy()
 
 

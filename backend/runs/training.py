@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import platform
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from backend.artifacts import save_artifact
-from backend.data import fingerprint, infer_schema
+from backend.artifacts import write_signed
+from backend.artifacts.run_files import MODEL_CARD_FILE, PIPELINE_FILE, write_run_artifacts
 from backend.evaluate import ExperimentResult, run_experiment
 from backend.runs.store import RunNotFound, RunStore
 from backend.spec import ExperimentSpec, SpecError
 
-PIPELINE_FILE = "pipeline.pkl"
-MODEL_CARD_FILE = "model_card.json"
+__all__ = ["HEADLINE_METRIC", "MODEL_CARD_FILE", "OOF_FILE", "PIPELINE_FILE", "train_run", "warm_up"]
+
 OOF_FILE = "oof.csv"
 
 #: The score a run is listed by.
 HEADLINE_METRIC = {"classification": "accuracy", "regression": "r2"}
-
-_PACKAGES = ("torchwork", "torch", "scikit-learn", "numpy", "pandas", "joblib")
 
 
 def warm_up() -> None:
@@ -40,11 +34,13 @@ def train_run(store: RunStore, run_id: str) -> None:
 
     Epochs go to ``store.add_epoch`` as they end (``fold`` -1 is the final fit); ``progress`` and
     ``fold_end`` events to ``store.add_event``. Then ``store.set_result``: ``fold_scores`` (one record
-    per fold), ``scores`` (metric -> mean/std), ``omitted`` (metric -> reason), and ``classes``;
-    ``store.set_summary``: ``evaluation``, ``headline``
-    (``{"metric", "mean", "std"}``), ``scores``, ``n_rows``, ``n_dropped``, ``duration_s`` and ``files``.
-    The run folder receives the out-of-fold predictions (``oof.csv``), the signed pipeline
-    (``pipeline.pkl``) and its model card (``model_card.json``).
+    per fold), ``scores`` (metric -> mean/std), ``omitted`` (metric -> reason), ``classes``, and ``onnx``
+    (the ONNX export's report with its parity figures, or why there is none); ``store.set_summary``:
+    ``evaluation``, ``headline`` (``{"metric", "mean", "std"}``), ``scores``, ``n_rows``, ``n_dropped``,
+    ``duration_s`` and ``files`` (kind -> file name). The run folder receives, each signed, the out-of-fold
+    predictions (``oof.csv``) and what :func:`backend.artifacts.write_run_artifacts` writes: the pipeline
+    (``pipeline.pkl``), the reproduction script (``reproduce.py``), the ONNX network (``model.onnx``, with
+    the onnx extra) and the model card (``model_card.json``).
 
     Raises
     ------
@@ -67,18 +63,19 @@ def train_run(store: RunStore, run_id: str) -> None:
 
     result = run_experiment(spec, frame, report=report)
     folder = store.run_dir(run_id)
-    result.oof.to_csv(folder / OOF_FILE, index=False)
-    save_artifact(result.pipeline, folder / PIPELINE_FILE, home=store.home)
-    card = model_card(spec, frame, result, run_id=run_id)
-    (folder / MODEL_CARD_FILE).write_text(json.dumps(card, indent=2, default=_plain), encoding="utf-8")
+    write_signed(result.oof.to_csv(index=False), folder / OOF_FILE, "predictions", store.home)
+    written = write_run_artifacts(spec, frame, result, folder, run_id=run_id, home=store.home)
     store.set_result(run_id, "fold_scores", result.fold_scores.to_dict(orient="records"))
     store.set_result(run_id, "scores", result.summary)
     store.set_result(run_id, "omitted", result.omitted)
     store.set_result(run_id, "classes", [_plain(c) for c in result.classes])
-    store.set_summary(run_id, _summary(spec, frame, result))
+    store.set_result(run_id, "onnx", written["onnx"])
+    store.set_summary(run_id, _summary(spec, frame, result, written["files"]))
 
 
-def _summary(spec: ExperimentSpec, frame: pd.DataFrame, result: ExperimentResult) -> dict[str, Any]:
+def _summary(
+    spec: ExperimentSpec, frame: pd.DataFrame, result: ExperimentResult, files: dict[str, str]
+) -> dict[str, Any]:
     """What the Runs page lists: the headline score, every score, the row counts and the run's files."""
     metric = HEADLINE_METRIC[spec.data.task]
     return {
@@ -88,51 +85,7 @@ def _summary(spec: ExperimentSpec, frame: pd.DataFrame, result: ExperimentResult
         "n_rows": int(len(frame) - result.n_dropped),
         "n_dropped": result.n_dropped,
         "duration_s": round(result.duration, 3),
-        "files": {"pipeline": PIPELINE_FILE, "model_card": MODEL_CARD_FILE, "oof": OOF_FILE},
-    }
-
-
-def model_card(spec: ExperimentSpec, frame: pd.DataFrame, result: ExperimentResult, run_id: str = "") -> dict:
-    """A JSON-ready description of a fitted pipeline: its spec, scores, data, versions and how to load it."""
-    return {
-        "run_id": run_id,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "task": spec.data.task,
-        "target": spec.data.target,
-        "classes": [_plain(c) for c in result.classes],
-        "spec": spec.to_dict(),
-        "seed": spec.training.seed,
-        "metrics": {
-            "evaluation": spec.evaluation.mode,
-            "summary": result.summary,
-            "folds": result.fold_scores.to_dict(orient="records"),
-            "omitted": result.omitted,
-        },
-        "data": {
-            "fingerprint": "sha256:" + fingerprint(frame),
-            "n_rows": int(frame.shape[0]),
-            "n_columns": int(frame.shape[1]),
-            "n_dropped_missing_target": result.n_dropped,
-            "columns": [
-                {
-                    "name": c.name,
-                    "role": c.role,
-                    "dtype": c.dtype,
-                    "n_missing": c.n_missing,
-                    "n_distinct": c.n_distinct,
-                }
-                for c in infer_schema(frame)
-            ],
-        },
-        "training": {
-            "duration_s": round(result.duration, 3),
-            "final_fit_epochs": len(result.histories.get(-1, [])),
-        },
-        "versions": _versions(),
-        "how_to_load": (
-            "import joblib; pipeline = joblib.load('pipeline.pkl'); pipeline.predict(rows) -- rows is a pandas "
-            "DataFrame with the training columns (the target may be absent); needs the torchwork package."
-        ),
+        "files": {**files, "oof": OOF_FILE},
     }
 
 
@@ -142,16 +95,6 @@ def _spec_of(payload: Any) -> ExperimentSpec:
     if isinstance(payload, dict):
         return ExperimentSpec.from_dict(payload)
     raise SpecError(f"the run's spec is a {type(payload).__name__}, not a spec")
-
-
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for package in _PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
 
 
 def _plain(value: Any) -> Any:

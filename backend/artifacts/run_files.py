@@ -1,0 +1,135 @@
+"""The files a finished run hands out, written and signed into its folder: the pipeline, the reproduction
+script, the ONNX network (when the onnx extra is installed) and the model card that lists them all."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from backend.artifacts.pickles import save_artifact, write_signed
+
+if TYPE_CHECKING:
+    from backend.evaluate import ExperimentResult
+    from backend.spec import ExperimentSpec
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_FILE = "pipeline.pkl"
+MODEL_CARD_FILE = "model_card.json"
+SCRIPT_FILE = "reproduce.py"
+ONNX_FILE = "model.onnx"
+
+#: Held-out rows the ONNX parity check compares on, at most.
+PARITY_ROWS = 256
+
+
+def write_run_artifacts(
+    spec: ExperimentSpec,
+    frame: pd.DataFrame,
+    result: ExperimentResult,
+    folder: Path,
+    *,
+    run_id: str = "",
+    home: Path | None = None,
+    data_file: str = "data.parquet",
+) -> dict[str, Any]:
+    """Write and sign the run's pipeline, script, ONNX network and model card into ``folder``.
+
+    The pipeline always; the script unless the spec's evaluation cannot be scripted; the ONNX file when
+    the onnx extra is installed and the network exports. What could not be written is reported, never
+    raised: the pipeline is the run's product, the rest are views of it.
+
+    Parameters
+    ----------
+    spec, frame, result
+        The run's spec, its whole dataset and what :func:`backend.evaluate.run_experiment` returned.
+    folder : Path
+        The run's folder.
+    run_id : str, optional
+    home : Path, optional
+        The installation that signs the files.
+    data_file : str
+        The data file the script reads by default (the run's snapshot, in the same folder).
+
+    Returns
+    -------
+    dict
+        ``files``: kind (``"pipeline"``, ``"script"``, ``"onnx"``, ``"model_card"``) -> file name, for the
+        files written; ``script``: ``{"exported": bool, "reason"?}``; ``onnx``: the export's report
+        (``file``, ``opset``, ``inputs``, ``outputs``, ``parity``, ...) with ``exported`` True, or
+        ``{"exported": False, "reason": ...}``.
+    """
+    from backend.artifacts.code_export import CodeExportError, export_script
+    from backend.artifacts.model_card import model_card
+    from backend.data import fingerprint
+
+    folder = Path(folder)
+    written: dict[str, Path] = {"pipeline": folder / PIPELINE_FILE}
+    save_artifact(result.pipeline, written["pipeline"], home=home)
+
+    script: dict[str, Any] = {"exported": True}
+    try:
+        source = export_script(
+            spec,
+            data_file=data_file,
+            data_fingerprint=fingerprint(frame),
+            scores=result.summary,
+            run_id=run_id,
+            script_name=SCRIPT_FILE,
+        )
+    except CodeExportError as exc:
+        script = {"exported": False, "reason": str(exc)}
+    else:
+        written["script"] = folder / SCRIPT_FILE
+        write_signed(source, written["script"], "script", home)
+
+    onnx = _export_onnx(spec, frame, result, folder / ONNX_FILE, home)
+    if onnx["exported"]:
+        written["onnx"] = folder / ONNX_FILE
+
+    card = model_card(spec, frame, result, run_id=run_id, files=written, onnx=onnx)
+    card["artifact"]["script"] = script
+    written["model_card"] = folder / MODEL_CARD_FILE
+    write_signed(json.dumps(card, indent=2, default=_plain), written["model_card"], "model_card", home)
+    return {"files": {kind: path.name for kind, path in written.items()}, "script": script, "onnx": onnx}
+
+
+def _export_onnx(
+    spec: ExperimentSpec, frame: pd.DataFrame, result: ExperimentResult, path: Path, home: Path | None
+) -> dict[str, Any]:
+    from backend.artifacts.onnx_export import OnnxExportError, export_onnx, onnx_available
+
+    if not onnx_available():
+        return {"exported": False, "reason": "the onnx extra is not installed: pip install 'torchwork[onnx]'"}
+    features = frame.loc[frame[spec.data.target].notna()].drop(columns=[spec.data.target])
+    try:
+        report = export_onnx(result.pipeline, features, path, parity_rows=_held_out(result, features), home=home)
+    except OnnxExportError as exc:
+        return {"exported": False, "reason": str(exc)}
+    except Exception as exc:  # the export is a by-product: a failure there must not fail a trained run
+        logger.warning("ONNX export failed", exc_info=True)
+        return {"exported": False, "reason": f"{type(exc).__name__}: {exc}"}
+    return {"exported": True, **report}
+
+
+def _held_out(result: ExperimentResult, features: pd.DataFrame) -> pd.DataFrame:
+    """The last fold's held-out rows (at most :data:`PARITY_ROWS`): rows its model never trained on."""
+    oof = result.oof
+    if oof.empty or "row" not in oof:
+        return features.head(PARITY_ROWS)
+    rows = oof.loc[oof["fold"] == oof["fold"].max(), "row"]
+    rows = [r for r in rows if r in features.index][:PARITY_ROWS]
+    return features.loc[rows] if rows else features.head(PARITY_ROWS)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and paths as plain JSON values."""
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -1,5 +1,6 @@
-"""Reading uploaded tables, inferring their schema and task, checking targets, bundled samples."""
+"""Reading uploaded tables and image zips, inferring their schema and task, checking targets, bundled samples."""
 
+from .archives import ArchiveLimits, ImageArchiveError, ImageSet, UnsafeArchiveError, read_image_zip
 from .fingerprint import fingerprint
 from .reader import list_sheets, read_table
 from .samples import DEFAULT_SAMPLE, IMAGE_SAMPLES, SAMPLES, TEXT_SAMPLES, SampleInfo, load_sample
@@ -25,4 +26,9 @@ __all__ = [
     "DEFAULT_SAMPLE",
     "load_sample",
     "fingerprint",
+    "read_image_zip",
+    "ImageSet",
+    "ArchiveLimits",
+    "UnsafeArchiveError",
+    "ImageArchiveError",
 ]

@@ -1,0 +1,402 @@
+"""run_search: a hyperparameter search over a spec's pipeline (grid, random or successive halving).
+
+The searches are scikit-learn's own (``GridSearchCV``, ``RandomizedSearchCV``, ``HalvingRandomSearchCV``),
+so ``cv_results_`` means what their documentation says. Around them Torchwork adds what a no-code run
+needs: names checked before any training, candidates and folds run on local processes or a Dask cluster,
+per-fit progress with epoch curves, a time limit, and the best candidate presented as a single run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (makes the halving search importable)
+from sklearn.model_selection import GridSearchCV, HalvingRandomSearchCV, RandomizedSearchCV
+
+from backend.compute import ComputeSettings, compute_session, load_compute_settings
+from backend.data import infer_schema
+from backend.evaluate.experiment import (
+    ExperimentResult,
+    _class_counts,
+    _labels,
+    _numeric_target,
+    _sort_key,
+    _summarise,
+)
+from backend.evaluate.metrics import METRICS
+from backend.evaluate.search_progress import SearchProgress
+from backend.evaluate.search_space import (
+    SearchPlan,
+    SearchSpace,
+    mapping_of,
+    plain_value,
+    plan_search,
+    resolve_space,
+)
+from backend.evaluate.splits import make_splits
+from backend.evaluate.tracked import TrackedPipeline
+from backend.pipeline import build_pipeline
+from backend.spec import ExperimentSpec, SpecError
+
+Report = Callable[[dict[str, Any]], None]
+
+#: The metric "auto" ranks candidates by.
+AUTO_METRIC = {"classification": "accuracy", "regression": "r2"}
+# Seconds to wait, after the last fit, for its messages still on their way from a cluster.
+_MESSAGE_GRACE_S = 30.0
+
+
+@dataclass
+class SearchResult:
+    """What :func:`run_search` found.
+
+    Attributes
+    ----------
+    best : ExperimentResult
+        The best candidate as a single run: its folds' scores (every metric), their mean and spread,
+        out-of-fold predictions, epoch histories (fold -1: the refit), and ``pipeline``, refitted on
+        every row: the artifact to save.
+    cv_results : DataFrame
+        scikit-learn's ``cv_results_``, whole, one row per candidate (per round, for halving). Parameter
+        columns are named as in the spec (``param_lr``) and hold JSON values; ``params`` holds dicts;
+        ``candidate`` numbers the candidates (a halving candidate keeps its number across rounds).
+        Scores are ``metric``, negated when lower is better (scikit-learn ranks the greatest first).
+    best_params : dict
+        The best candidate's parameters, named as in the spec.
+    best_candidate, best_index : int
+        The best candidate's number, and its row in ``cv_results``.
+    best_score : float
+        Its mean test score (negated when lower is better, as in ``cv_results``).
+    metric : str
+        The metric candidates are ranked by (a key of ``backend.evaluate.METRICS``).
+    greater_is_better : bool
+        Whether ``metric`` itself improves upwards (False for ``rmse``, ``mae``, ``log_loss``).
+    plan : SearchPlan
+        The work planned before the search started.
+    n_candidates, n_fits : int
+        Candidates evaluated and cross-validation fits run (fewer than planned after a time limit).
+    stopped_early : bool
+        Whether the time limit stopped the search before every planned candidate ran.
+    compute : str
+        Where the fits ran, in words.
+    duration : float
+        Seconds from start to finish.
+    """
+
+    best: ExperimentResult
+    cv_results: pd.DataFrame
+    best_params: dict[str, Any]
+    best_candidate: int
+    best_index: int
+    best_score: float
+    metric: str
+    greater_is_better: bool
+    plan: SearchPlan
+    n_candidates: int
+    n_fits: int
+    stopped_early: bool
+    compute: str
+    duration: float
+
+
+def run_search(
+    spec: ExperimentSpec,
+    frame: pd.DataFrame,
+    report: Report | None = None,
+    compute: ComputeSettings | None = None,
+) -> SearchResult:
+    """Search ``spec.search.space`` by cross-validation on ``frame`` and refit the best candidate on all rows.
+
+    Rows with a missing target are dropped first. Every searched name and value is checked against the
+    pipeline before any training. Each candidate is scored on ``spec.search.folds`` folds (stratified and
+    shuffled as ``spec.evaluation`` says), by ``spec.search.scoring``.
+
+    Parameters
+    ----------
+    spec : ExperimentSpec
+        With ``search.mode`` grid, random or halving.
+    frame : DataFrame
+        The data, target column included.
+    report : callable, optional
+        Receives events, one at a time, possibly from a background thread:
+
+        - ``{"kind": "search", "mode", "metric", "greater_is_better", "n_candidates", "n_folds",
+          "total", "compute", "names"}`` once, first;
+        - ``{"kind": "fit_start", "candidate", "iteration", "fold", "params", "n_train"}``;
+        - ``{"kind": "epoch", "candidate", "iteration", "fold", "epoch", "train_loss", ...}``;
+        - ``{"kind": "fit_end", "candidate", "iteration", "fold", "params", "score", "scores", "omitted",
+          "n_train", "n_test", "epochs", "fit_time", "error"}`` (``error`` is None, or why it failed);
+        - ``{"kind": "candidate_end", "candidate", "iteration", "params", "mean_score", "std_score",
+          "fold_scores", "fit_time", "errors"}`` when all its folds are done;
+        - ``{"kind": "progress", "done", "total", "message"}`` (fits done of planned, refit included).
+
+        ``fold`` -1 is the final refit. Scores follow ``SearchResult.cv_results``'s sign.
+    compute : ComputeSettings, optional
+        Where fits run; by default :func:`backend.compute.load_compute_settings` (the home's settings,
+        ``TORCHWORK_DASK_SCHEDULER``).
+
+    Raises
+    ------
+    SpecError
+        Before any training: the spec is invalid or does not fit the data, has no search, or searches a
+        name that is not a parameter of the pipeline (named in the message) or a value it refuses.
+    ClusterUnavailable
+        When a Dask scheduler is configured but cannot be used.
+    """
+    started = time.perf_counter()
+    emit: Report = report if report is not None else _ignore
+    if spec.search.mode == "none":
+        raise SpecError(
+            "search.mode = 'none': this spec has no search; choose grid, random or halving, or train it "
+            "with run_experiment"
+        )
+    spec.validate(columns=[str(c) for c in frame.columns])
+    target = spec.data.target
+    known = frame[target].notna()
+    data = frame.loc[known]
+    classification = spec.data.task == "classification"
+    y = _labels(data[target]) if classification else _numeric_target(data[target], target)
+    spec.validate(n_rows=len(data), class_counts=_class_counts(data[target]) if classification else None)
+    classes = sorted(pd.unique(y).tolist(), key=_sort_key) if classification else []
+    # Positions as the index: a fold's rows then say which rows they are, wherever they are fitted.
+    X = data.drop(columns=[target]).reset_index(drop=True)
+    pipeline = build_pipeline(spec, data, schema=infer_schema(data))
+    space = resolve_space(spec, pipeline)
+    settings = compute if compute is not None else load_compute_settings()
+
+    splits = make_splits(_cv_spec(spec), y)
+    fold_of_row = np.empty(len(y), dtype=np.int64)
+    for fold, (_, test) in enumerate(splits):
+        fold_of_row[test] = fold
+    plan = plan_search(spec, len(y), len(classes) or None)
+    metric = search_metric(spec)
+    greater_is_better = METRICS[metric][1]
+    progress = SearchProgress(emit, n_folds=len(splits), total=plan.n_fits, row_labels=data.index)
+
+    with compute_session(settings, data=[X, y, fold_of_row], consumer=progress.consume) as session:
+        estimator = TrackedPipeline(
+            pipeline,
+            channel=session.channel,
+            torch_threads=session.torch_threads,
+            n_folds=len(splits),
+            scoring=metric,
+            classes=classes if classification else None,
+        )
+        budget = _Budget(
+            time_limit=spec.search.time_limit_s,
+            batch_size=session.n_workers if spec.search.time_limit_s else None,
+            params=progress.params,
+            names={f"pipeline__{path}": name for path, name in space.names.items()},
+        )
+        search = _make_search(spec, estimator, space, splits, plan)
+        search.budget = budget
+        emit(
+            {
+                "kind": "search",
+                "mode": spec.search.mode,
+                "metric": metric,
+                "greater_is_better": greater_is_better,
+                "n_candidates": plan.n_candidates,
+                "n_folds": len(splits),
+                "total": plan.n_fits,
+                "compute": session.description,
+                "names": [d.name for d in space.dimensions],
+            }
+        )
+        emit(
+            {
+                "kind": "progress",
+                "done": 0,
+                "total": plan.n_fits,
+                "message": f"Searching on {session.description}",
+            }
+        )
+        search.fit(X, y, fold_of_row=fold_of_row)
+        # Fits on a cluster report asynchronously: wait for the last ones' messages.
+        session.wait_until(
+            lambda: progress.fits_ended >= budget.n_fits * len(splits), timeout=_MESSAGE_GRACE_S
+        )
+        description = session.description
+
+    cv_results = _cv_results_frame(search.cv_results_, space)
+    best_index = int(search.best_index_)
+    best_key = (
+        int(cv_results["candidate"].iloc[best_index]),
+        int(search.cv_results_["params"][best_index]["iteration"]),
+    )
+    fold_scores = progress.fold_scores(best_key)
+    emit({"kind": "progress", "done": plan.n_fits, "total": plan.n_fits, "message": "Search done"})
+    best = ExperimentResult(
+        fold_scores=fold_scores,
+        summary=_summarise(fold_scores) if len(fold_scores) else {},
+        oof=progress.oof(best_key),
+        pipeline=search.best_estimator_.pipeline_,
+        histories=progress.histories_of(best_key),
+        n_dropped=int((~known).sum()),
+        duration=time.perf_counter() - started,
+        omitted=progress.omitted(best_key),
+        classes=classes,
+    )
+    return SearchResult(
+        best=best,
+        cv_results=cv_results,
+        best_params=dict(cv_results["params"].iloc[best_index]),
+        best_candidate=best_key[0],
+        best_index=best_index,
+        best_score=float(search.best_score_),
+        metric=metric,
+        greater_is_better=greater_is_better,
+        plan=plan,
+        n_candidates=int(cv_results["candidate"].nunique()),
+        n_fits=budget.n_fits * len(splits),
+        stopped_early=budget.stopped,
+        compute=description,
+        duration=time.perf_counter() - started,
+    )
+
+
+def search_metric(spec: ExperimentSpec) -> str:
+    """The metric ``spec``'s search ranks candidates by (its ``scoring``, with ``auto`` resolved)."""
+    return spec.search.scoring if spec.search.scoring != "auto" else AUTO_METRIC[spec.data.task]
+
+
+def _ignore(event: dict[str, Any]) -> None:
+    return None
+
+
+def _cv_spec(spec: ExperimentSpec) -> ExperimentSpec:
+    """The spec whose cross-validation splits the search uses: its own folds, the evaluation's
+    stratification and shuffling."""
+    evaluation = dataclasses.replace(spec.evaluation, mode="cv", folds=spec.search.folds)
+    return dataclasses.replace(spec, evaluation=evaluation)
+
+
+# -- the searches ---------------------------------------------------------------------------------------
+
+
+class _Budget:
+    """Numbers each candidate, and enforces the time limit between batches of candidates.
+
+    scikit-learn evaluates the candidates it is given all at once; handing them over in batches of
+    ``batch_size`` lets a time limit stop the search between batches, keeping every finished candidate.
+    """
+
+    def __init__(
+        self, time_limit: float, batch_size: int | None, params: dict[int, dict], names: dict[str, str]
+    ):
+        self.deadline = time.monotonic() + time_limit if time_limit else None
+        self.batch_size = batch_size
+        self.params = params
+        self.names = names
+        self.n_fits = 0  # candidate evaluations (each on every fold)
+        self.stopped = False
+        self._last: dict | None = None
+
+    def wrap(self, evaluate: Callable[..., dict]) -> Callable[..., dict]:
+        def evaluate_in_batches(
+            candidate_params: Iterable[dict], cv: Any = None, more_results: Any = None, **_: Any
+        ) -> dict:
+            tagged = self._tag(list(candidate_params), more_results)
+            size = self.batch_size or max(1, len(tagged))
+            for start in range(0, len(tagged), size):
+                if self._last is not None and self.deadline is not None and time.monotonic() >= self.deadline:
+                    self.stopped = True
+                    break
+                batch = tagged[start : start + size]
+                extra = (
+                    None
+                    if more_results is None
+                    else {k: list(v)[start : start + size] for k, v in more_results.items()}
+                )
+                self._last = evaluate(batch, cv, extra)
+                self.n_fits += len(batch)
+            return self._last if self._last is not None else {}
+
+        return evaluate_in_batches
+
+    def _tag(self, candidates: list[dict], more_results: Any) -> list[dict]:
+        iteration = int(more_results["iter"][0]) if more_results and len(more_results.get("iter", [])) else 0
+        tagged = []
+        for params in candidates:
+            number = params.get("candidate")
+            if number is None:
+                number = len(self.params)
+                self.params[number] = mapping_of(params, self.names)
+            searched = {k: v for k, v in params.items() if k not in ("candidate", "iteration")}
+            tagged.append({**searched, "candidate": int(number), "iteration": iteration})
+        return tagged
+
+
+class _Budgeted:
+    """Routes a scikit-learn search's candidates through its ``budget`` (a :class:`_Budget`)."""
+
+    budget: _Budget
+
+    def _run_search(self, evaluate_candidates: Callable[..., dict], *, callback_ctx: Any = None) -> None:
+        parent = super()._run_search  # type: ignore[misc]
+        wrapped = self.budget.wrap(evaluate_candidates)
+        if "callback_ctx" in inspect.signature(parent).parameters:
+            parent(wrapped, callback_ctx=callback_ctx)
+        else:
+            parent(wrapped)
+
+
+class _Grid(_Budgeted, GridSearchCV):
+    pass
+
+
+class _Random(_Budgeted, RandomizedSearchCV):
+    pass
+
+
+class _Halving(_Budgeted, HalvingRandomSearchCV):
+    pass
+
+
+def _make_search(
+    spec: ExperimentSpec, estimator: TrackedPipeline, space: SearchSpace, splits: list, plan: SearchPlan
+) -> Any:
+    search = spec.search
+    prefixed = {f"pipeline__{k}": v for k, v in space.distributions().items()}
+    common = {"cv": splits, "refit": True, "error_score": np.nan, "return_train_score": False}
+    if search.mode == "grid":
+        return _Grid(estimator, {f"pipeline__{k}": v for k, v in space.grid().items()}, **common)
+    seed = spec.training.seed
+    if search.mode == "random":
+        return _Random(estimator, prefixed, n_iter=plan.n_candidates, random_state=seed, **common)
+    return _Halving(
+        estimator,
+        prefixed,
+        n_candidates=plan.n_candidates,
+        factor=search.halving_factor,
+        min_resources="exhaust",
+        random_state=seed,
+        **common,
+    )
+
+
+def _cv_results_frame(cv_results: dict[str, Any], space: SearchSpace) -> pd.DataFrame:
+    """``cv_results_`` as a frame with the spec's parameter names and JSON values, numbered by candidate."""
+    names = {f"pipeline__{path}": name for path, name in space.names.items()}
+    params = list(cv_results["params"])
+    columns: dict[str, Any] = {"candidate": [int(p["candidate"]) for p in params]}
+    for key, values in cv_results.items():
+        if key in ("param_candidate", "param_iteration"):
+            continue
+        if key == "params":
+            columns["params"] = [mapping_of(p, names) for p in params]
+        elif key.startswith("param_"):
+            mask = np.ma.getmaskarray(values)
+            columns[f"param_{names.get(key[6:], key[6:])}"] = [
+                None if masked else plain_value(v) for v, masked in zip(values, mask, strict=True)
+            ]
+        else:
+            columns[key] = np.asarray(values)
+    return pd.DataFrame(columns)

@@ -102,17 +102,22 @@ class ImageLoader(TransformerMixin, BaseEstimator):
         if not sources:
             raise ValueError("ImageLoader needs at least one image to fit.")
         self.size_ = _size_pair(self.size)
-        self.n_channels_ = self._channels(names, sources)
+        failures: dict[str, str] = {}  # every bad image is named in one error, whichever pass found it
+        self.n_channels_ = self._channels(names, sources, failures)
         self.mean_ = np.zeros(self.n_channels_, dtype=np.float32)
         self.std_ = np.ones(self.n_channels_, dtype=np.float32)
         if keep and not self._lazy(len(sources)):
-            array = self._decode_all(names, sources, normalized=False)
+            array = self._decode_all(names, sources, False, failures)
+            if failures:
+                raise ImageReadError(failures)
             if self.normalize:
                 self.mean_, self.std_ = _statistics(_chunks_of(array))
                 _normalize(array, self.mean_, self.std_)
             return array
         if self.normalize:
-            self.mean_, self.std_ = _statistics(self._stream(names, sources))
+            self.mean_, self.std_ = _statistics(self._stream(names, sources, failures))
+        elif failures:
+            raise ImageReadError(failures)
         return self.transform(X) if keep else None
 
     def _check_params(self) -> None:
@@ -122,23 +127,22 @@ class ImageLoader(TransformerMixin, BaseEstimator):
             raise ValueError(f"output must be one of {', '.join(OUTPUTS)}, got {self.output!r}.")
         _size_pair(self.size)
 
-    def _channels(self, names: list[str], sources: list[Any]) -> int:
+    def _channels(self, names: list[str], sources: list[Any], failures: dict[str, str]) -> int:
         """1 or 3; with ``color="auto"``, reads every header (not the pixels) to see if all are gray."""
         if self.color != "auto":
             return 1 if self.color == "gray" else 3
-        failures, gray = {}, True
+        gray = True
         for name, source in zip(names, sources, strict=True):
             try:
-                gray = gray and _check_source(source) and image_mode(source) in GRAY_MODES
+                _check_source(source)
+                if image_mode(source) not in GRAY_MODES:
+                    gray = False
             except ValueError as exc:
                 failures[name] = str(exc)
-        if failures:
-            raise ImageReadError(failures)
         return 1 if gray else 3
 
-    def _stream(self, names: list[str], sources: list[Any]) -> Iterator[np.ndarray]:
+    def _stream(self, names: list[str], sources: list[Any], failures: dict[str, str]) -> Iterator[np.ndarray]:
         """Decoded chunks of at most ``_CHUNK`` images, in [0, 1]; raises after naming every failure."""
-        failures: dict[str, str] = {}
         for start in range(0, len(sources), _CHUNK):
             chunk = self._decode_all(names[start : start + _CHUNK], sources[start : start + _CHUNK], False, failures)
             if not failures:

@@ -39,7 +39,6 @@ SEARCHABLE = {
     "training.lr": "lr",
     "training.max_epochs": "max_epochs",
     "training.batch_size": "batch_size",
-    "training.optimizer": "optimizer",
     "model.hidden_units": "module__hidden_units",
     "model.activation": "module__activation",
     "model.dropout": "module__dropout",

@@ -8,6 +8,7 @@ not a parameter of it is refused here, before any training, with the names it co
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from backend.dataset import iterator_param_names
 from backend.pipeline import OPTIMIZERS
 from backend.routing import accepted_names, split_prefix
-from backend.spec import Dimension, ExperimentSpec, SpecError, parse_space
+from backend.spec import SEARCHABLE, Dimension, ExperimentSpec, SearchSpec, SpecError, parse_space
 
 _STEPS = ("preprocess__", "net__")
 
@@ -389,3 +390,24 @@ def candidate_count(space: SearchSpace, mode: str, n_candidates: int) -> int:
 def mapping_of(params: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     """Candidate parameters by the spec's names, JSON-ready; internal keys are left out."""
     return {names[k]: plain_value(v) for k, v in params.items() if k in names}
+
+
+def candidate_spec(spec: ExperimentSpec, params: Mapping[str, Any]) -> ExperimentSpec | None:
+    """The single-run spec that builds candidate ``params``'s pipeline, or None when one has no spec field.
+
+    Its search is off and its evaluation is the search's cross-validation (same folds, same seed), so
+    training it reproduces the candidate's scores; every searched name must be one of
+    :data:`backend.spec.SEARCHABLE`'s parameters (``lr``, ``module__hidden_units``, ...).
+    """
+    fields = {param: path for path, param in SEARCHABLE.items()}
+    single = copy.deepcopy(spec)
+    single.search = SearchSpec()
+    single.evaluation.mode = "cv"
+    single.evaluation.folds = spec.search.folds
+    for name, value in params.items():
+        if name not in fields:
+            return None
+        section, field_name = fields[name].split(".")
+        setattr(getattr(single, section), field_name, tuple(value) if isinstance(value, list) else value)
+    return single if not single.problems() else None
+

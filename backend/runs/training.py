@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,9 @@ import pandas as pd
 
 from backend.artifacts import write_signed
 from backend.artifacts.run_files import MODEL_CARD_FILE, PIPELINE_FILE, write_run_artifacts
-from backend.evaluate import ExperimentResult, run_experiment
+from backend.compute import load_compute_settings
+from backend.evaluate import ExperimentResult, SearchResult, run_experiment, run_search
+from backend.evaluate.search_space import candidate_spec
 from backend.runs.store import RunNotFound, RunStore
 from backend.spec import ExperimentSpec, SpecError
 
@@ -42,6 +46,16 @@ def train_run(store: RunStore, run_id: str) -> None:
     (``pipeline.pkl``), the reproduction script (``reproduce.py``), the ONNX network (``model.onnx``, with
     the onnx extra) and the model card (``model_card.json``).
 
+    A spec with a search (``spec.search.mode`` not ``none``) runs :func:`backend.evaluate.run_search` on
+    the compute target of the home's settings (:func:`backend.compute.load_compute_settings`). Epochs then
+    carry ``candidate`` and ``iteration``, and the events are those ``run_search`` reports. The best
+    candidate is stored as a single run is (its folds' scores, out-of-fold predictions, refitted pipeline
+    and files, described by the spec of that candidate when its parameters are spec fields), plus the
+    results ``cv_results`` (scikit-learn's ``cv_results_``, one record per row, NaN as None) and ``search``
+    (``mode``, ``metric``, ``greater_is_better``, ``best_params``, ``best_candidate``, ``best_score``,
+    ``n_candidates``, ``n_fits``, ``planned_fits``, ``stopped_early``, ``compute``), which the summary and
+    the model card carry too; the summary's ``evaluation`` is ``"search"``.
+
     Raises
     ------
     SpecError
@@ -61,7 +75,26 @@ def train_run(store: RunStore, run_id: str) -> None:
         else:
             store.add_event(run_id, kind, payload)
 
-    result = run_experiment(spec, frame, report=report)
+    if spec.search.mode == "none":
+        _save(store, run_id, spec, frame, run_experiment(spec, frame, report=report))
+        return
+    searched = run_search(spec, frame, report=report, compute=load_compute_settings(store.home))
+    outline = _search_outline(searched)
+    store.set_result(run_id, "cv_results", _records(searched.cv_results))
+    store.set_result(run_id, "search", outline)
+    best_spec = candidate_spec(spec, searched.best_params) or spec
+    _save(store, run_id, best_spec, frame, searched.best, search=outline)
+
+
+def _save(
+    store: RunStore,
+    run_id: str,
+    spec: ExperimentSpec,
+    frame: pd.DataFrame,
+    result: ExperimentResult,
+    search: dict[str, Any] | None = None,
+) -> None:
+    """Write a run's files (predictions, pipeline, script, ONNX, model card) and its results and summary."""
     folder = store.run_dir(run_id)
     write_signed(result.oof.to_csv(index=False), folder / OOF_FILE, "predictions", store.home)
     written = write_run_artifacts(spec, frame, result, folder, run_id=run_id, home=store.home)
@@ -70,7 +103,43 @@ def train_run(store: RunStore, run_id: str) -> None:
     store.set_result(run_id, "omitted", result.omitted)
     store.set_result(run_id, "classes", [_plain(c) for c in result.classes])
     store.set_result(run_id, "onnx", written["onnx"])
-    store.set_summary(run_id, _summary(spec, frame, result, written["files"]))
+    summary = _summary(spec, frame, result, written["files"])
+    if search is not None:
+        _add_to_card(folder / written["files"]["model_card"], "search", search, store)
+        summary.update(evaluation="search", search=search)
+    store.set_summary(run_id, summary)
+
+
+def _search_outline(result: SearchResult) -> dict[str, Any]:
+    """What a search found and how it went, JSON-ready."""
+    return {
+        "mode": result.plan.mode,
+        "metric": result.metric,
+        "greater_is_better": result.greater_is_better,
+        "best_params": result.best_params,
+        "best_candidate": result.best_candidate,
+        "best_score": result.best_score,
+        "n_candidates": result.n_candidates,
+        "n_fits": result.n_fits,
+        "planned_fits": result.plan.n_fits - 1,
+        "stopped_early": result.stopped_early,
+        "compute": result.compute,
+    }
+
+
+def _add_to_card(path: Path, key: str, value: Any, store: RunStore) -> None:
+    """Add ``key`` to a written model card, signing it again."""
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card[key] = value
+    write_signed(json.dumps(card, indent=2, default=_plain), path, "model_card", store.home)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-ready dicts, missing numbers as None (JSON has no NaN)."""
+    return [
+        {key: None if isinstance(v, float) and math.isnan(v) else _plain(v) for key, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
 
 
 def _summary(

@@ -215,7 +215,7 @@ def run_search(
                 "kind": "progress",
                 "done": 0,
                 "total": plan.n_fits,
-                "message": f"Searching on {session.description}",
+                "message": "Search started",
             }
         )
         search.fit(X, y, fold_of_row=fold_of_row)

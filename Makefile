@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU build of torch; an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test,bench,onnx]'
+	$(BIN)/pip install -q -e '.[test,bench,onnx,dask]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -69,27 +69,33 @@ def learning_curves(epochs: pd.DataFrame, column: str, by: str = "fold", title: 
 
 
 def fold_scores(scores: pd.DataFrame, metric: str, by: str | None = None) -> go.Figure:
-    """Bars of ``metric`` per fold with the mean as a line; grouped by ``by`` (e.g. run) when given."""
+    """Bars of ``metric`` per fold, labelled with their values, and the mean as a dashed line.
+
+    With ``by`` (e.g. a run column), one group of bars per value of ``by``, its mean in the legend.
+    """
     fig = go.Figure()
     groups = [(None, scores)] if by is None else list(scores.groupby(by, sort=False))
     for i, (group, frame) in enumerate(groups):
         color = _PALETTE[i % len(_PALETTE)]
+        mean = float(np.nanmean(frame[metric])) if len(frame) else float("nan")
         fig.add_bar(
             x=[f"fold {int(f)}" for f in frame["fold"]],
             y=frame[metric],
-            name=str(group) if group is not None else metric,
+            name=f"{group} (mean {mean:.3f})" if group is not None else metric,
             marker_color=color,
+            text=frame[metric],
+            texttemplate="%{text:.3f}",
+            textposition="inside",
         )
-        mean = float(np.nanmean(frame[metric])) if len(frame) else float("nan")
         fig.add_hline(
             y=mean,
             line={"color": color, "dash": "dash"},
-            annotation_text=f"mean {mean:.3f}" if group is None else f"{group}: {mean:.3f}",
+            annotation_text=f"mean {mean:.3f}" if group is None else None,
             annotation_position="top left",
         )
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", showlegend=by is not None)
     fig.update_yaxes(title=metric)
-    return _layout(fig, f"{metric} per fold")
+    return _layout(fig, f"{metric} per fold", height=300)
 
 
 def confusion_matrix(y_true: Sequence, y_pred: Sequence, labels: Sequence | None = None) -> go.Figure:

@@ -12,6 +12,32 @@ import streamlit as st
 from backend.spec import SECTIONS, FieldSpec, field_specs
 from dashboard import state
 
+#: How choice values read in the form; the spec stores the values themselves.
+CHOICE_LABELS = {
+    "mlp": "MLP (multilayer perceptron)",
+    "cv": "k-fold cross-validation",
+    "holdout": "holdout split",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "sgd": "SGD with momentum",
+    "rmsprop": "RMSprop",
+    "relu": "ReLU",
+    "gelu": "GELU",
+    "leaky_relu": "leaky ReLU",
+    "elu": "ELU",
+    "standard": "standardise (mean 0, std 1)",
+    "minmax": "min-max to [0, 1]",
+    "robust": "robust (median and quartiles)",
+    "most_frequent": "most frequent value",
+    "constant": "a constant",
+}
+
+
+def scope(fs: FieldSpec) -> str | None:
+    """What a field is limited to, from its help text's "<Scope> only:" opening (e.g. "ConvNet"), else None."""
+    head, sep, _ = fs.help.partition(" only:")
+    return head if sep and len(head) < 30 else None
+
 
 def widget_key(section: str, name: str) -> str:
     """The session-state key of the widget editing ``section.name``."""
@@ -33,11 +59,19 @@ def _float_step(fs: FieldSpec, value: float) -> float:
     return 0.05 if fs.max is not None and fs.max <= 1 else 0.1
 
 
-def spec_field(section: str, fs: FieldSpec, value: Any, disabled: bool = False, note: str = "") -> Any:
+def spec_field(
+    section: str,
+    fs: FieldSpec,
+    value: Any,
+    disabled: bool = False,
+    note: str = "",
+    choices: tuple[str, ...] | None = None,
+) -> Any:
     """Draw the widget for one spec field and return what the user chose.
 
     The widget's bounds, choices, label and help text are the field's metadata; the value shown is
     ``value`` (the current spec) unless the user has already changed the widget on this page.
+    ``choices`` narrows the field's choices (e.g. to the architectures for tables).
     """
     key = widget_key(section, fs.name)
     if key not in st.session_state:
@@ -48,7 +82,8 @@ def spec_field(section: str, fs: FieldSpec, value: Any, disabled: bool = False, 
     if fs.kind == "bool":
         return st.toggle(**common)
     if fs.kind == "choice":
-        return st.selectbox(options=list(fs.choices or ()), **common)
+        options = list(choices or fs.choices or ())
+        return st.selectbox(options=options, format_func=lambda c: CHOICE_LABELS.get(c, c), **common)
     if fs.kind == "int":
         return int(
             st.number_input(
@@ -86,15 +121,19 @@ def chosen_value(section: str, name: str) -> Any:
 
 
 def spec_section(
-    section: str, names: list[str] | None = None, disabled: dict[str, str] | None = None
+    section: str,
+    names: list[str] | None = None,
+    disabled: dict[str, str] | None = None,
+    choices: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     """Draw the widgets of one spec section (or only ``names``) and store the choices in the spec.
 
     ``disabled`` maps a field to why it does not apply now; its widget is greyed out with that reason.
+    ``choices`` narrows the choices of some fields.
     A value that cannot be parsed (hidden layer sizes written wrongly) is reported under its widget and
     the spec keeps the previous value.
     """
-    disabled = disabled or {}
+    disabled, choices = disabled or {}, choices or {}
     current = state.spec_dict()[section]
     chosen = {}
     for fs in field_specs(SECTIONS[section]):
@@ -102,7 +141,9 @@ def spec_section(
             continue
         reason = disabled.get(fs.name, "")
         try:
-            chosen[fs.name] = spec_field(section, fs, current[fs.name], disabled=bool(reason), note=reason)
+            chosen[fs.name] = spec_field(
+                section, fs, current[fs.name], disabled=bool(reason), note=reason, choices=choices.get(fs.name)
+            )
         except ValueError as exc:
             st.error(str(exc), icon=":material/error:")
     state.update_spec(section, chosen)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend.spec import SECTIONS, ExperimentSpec, field_specs
+from backend.spec import SECTIONS, ExperimentSpec, ModelSpec, field_specs
+from backend.spec.sections import ARCHITECTURES_FOR
 from dashboard import dataset, state
-from dashboard.widgets import chosen_value, forget_widgets, readable, spec_section, user_errors
+from dashboard.widgets import chosen_value, forget_widgets, readable, scope, spec_section, user_errors
 
 PREPROCESSING = ["numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"]
+#: Settings whose help says they apply to images or text only: not drawn for a table.
+TABLE_FIELDS = [fs.name for fs in field_specs(ModelSpec) if scope(fs) in (None, "Classification", "Regression")]
 
 
 @st.cache_data(show_spinner="Describing the pipeline…", max_entries=32)
@@ -25,7 +28,7 @@ def _controls(task: str) -> None:
     architecture, train, evaluate = st.columns(3, gap="large")
     with architecture:
         st.subheader("Architecture")
-        spec_section("model")
+        spec_section("model", TABLE_FIELDS, choices={"architecture": ARCHITECTURES_FOR["table"]})
         with st.expander("Preprocessing", expanded=False):
             spec_section(
                 "data",

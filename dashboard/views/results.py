@@ -24,15 +24,17 @@ def _scores(run: dict, folds: pd.DataFrame) -> None:
         better = "higher" if METRICS[metric][1] else "lower"
         cell.metric(
             METRICS[metric][0],
-            f"{mean:.3f}" + (f" ± {std:.3f}" if cv else ""),
-            help=f"Mean ± standard deviation over the folds; {better} is better." if cv else f"{better} is better.",
+            f"{mean:.3f}",
+            help=f"The mean over the folds; {better} is better." if cv else f"{better.capitalize()} is better.",
         )
+        if cv:
+            cell.caption(f"± {std:.3f} (std over folds)")
     if folds.empty:
         return
-    table, chart = st.columns([2, 3], gap="large")
     shown = folds.assign(fold=folds["fold"] + 1) if cv else folds
-    table.dataframe(shown, hide_index=True, width="stretch", column_config=_score_format(metrics))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=_score_format(metrics))
     if cv and metrics:
+        chart = st.container()
         metric = chart.selectbox(
             "Chart the metric",
             metrics,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 #: What to do with a refused pipeline file, said at the end of most messages.
-REMEDY = (
-    "Upload the .pkl downloaded from this installation's Results page, or train the model again here."
-)
+REMEDY = "Upload the .pkl downloaded from this installation's Results page, or train the model again here."
 
 
 class ArtifactError(ValueError):

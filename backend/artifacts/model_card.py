@@ -199,7 +199,9 @@ def _input(spec: ExperimentSpec, schema: list[Any]) -> dict[str, Any]:
     from backend.preprocess import feature_columns
 
     groups = feature_columns(spec, schema)
-    used = {name: "numeric" for name in groups["numeric"]} | {name: "categorical" for name in groups["categorical"]}
+    used = {name: "numeric" for name in groups["numeric"]} | {
+        name: "categorical" for name in groups["categorical"]
+    }
     columns = []
     for column in schema:
         if column.name == spec.data.target:

@@ -96,7 +96,9 @@ def to_onnx(model: Any, rows: Any) -> bytes:
     return proto.SerializeToString()
 
 
-def onnx_parity(onnx_model: bytes, model: Any, rows: Any, *, atol: float = ATOL, rtol: float = RTOL) -> dict[str, Any]:
+def onnx_parity(
+    onnx_model: bytes, model: Any, rows: Any, *, atol: float = ATOL, rtol: float = RTOL
+) -> dict[str, Any]:
     """Compare onnxruntime's outputs for ``rows`` with the PyTorch pipeline's own predictions.
 
     A classifier's probabilities are compared with ``predict_proba`` (and its most probable classes with
@@ -116,7 +118,9 @@ def onnx_parity(onnx_model: bytes, model: Any, rows: Any, *, atol: float = ATOL,
     parts = _parts(model)
     features = _features(parts, rows).cpu().numpy()
     session = onnxruntime.InferenceSession(onnx_model, providers=["CPUExecutionProvider"])
-    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, {"input": features}), strict=True))
+    outputs = dict(
+        zip([o.name for o in session.get_outputs()], session.run(None, {"input": features}), strict=True)
+    )
     report: dict[str, Any] = {"n_rows": int(features.shape[0])}
     if parts.classifier:
         reference = np.asarray(model.predict_proba(rows), dtype=np.float64)
@@ -295,7 +299,11 @@ def _describe(value: Any) -> dict[str, Any]:
 
     tensor = value.type.tensor_type
     shape = [d.dim_param or d.dim_value for d in tensor.shape.dim]
-    return {"name": value.name, "dtype": onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type).name, "shape": shape}
+    return {
+        "name": value.name,
+        "dtype": onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type).name,
+        "shape": shape,
+    }
 
 
 def _require_extra() -> None:

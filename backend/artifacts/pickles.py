@@ -41,7 +41,16 @@ KINDS = {
 _PICKLE_STOP = b"."  # the opcode that ends every complete pickle
 # Compressed joblib files are still pickles (from elsewhere); only other content is "not a pickle".
 _COMPRESSED_MAGIC = (
-    b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x00", b"\x04\x22\x4d\x18", b"ZF", b"x\x01", b"x^", b"x\x9c", b"x\xda"
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"\x5d\x00\x00",
+    b"\x04\x22\x4d\x18",
+    b"ZF",
+    b"x\x01",
+    b"x^",
+    b"x\x9c",
+    b"x\xda",
 )
 
 
@@ -63,7 +72,9 @@ def write_signed(data: bytes | str, path: Path, kind: str, home: Path | None = N
     go through :func:`save_artifact`), so a signed model card or script can never open as a pipeline.
     """
     if kind not in KINDS or kind == "pipeline":
-        raise ValueError(f"kind must be one of {', '.join(k for k in KINDS if k != 'pipeline')}, got {kind!r}.")
+        raise ValueError(
+            f"kind must be one of {', '.join(k for k in KINDS if k != 'pipeline')}, got {kind!r}."
+        )
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return _write_signed(path, lambda f: f.write(payload), kind, home)
 
@@ -148,9 +159,11 @@ def load_pipeline(source: Any, home: Path | None = None) -> Any:
         if differ:
             listed = ", ".join(f"{name} {saved} (here {here})" for name, saved, here in differ)
             pins = " ".join(f"'{name}=={saved}'" for name, saved, _ in differ if name != "python")
-            advice = f" It was saved with {listed}: install those versions to open it" + (
-                f" (pip install {pins})" if pins else ""
-            ) + ", or train the model again here."
+            advice = (
+                f" It was saved with {listed}: install those versions to open it"
+                + (f" (pip install {pins})" if pins else "")
+                + ", or train the model again here."
+            )
         else:
             advice = " Train the model again with this version."
         raise ArtifactLoadError(

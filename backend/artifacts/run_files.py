@@ -107,7 +107,9 @@ def _export_onnx(
         return {"exported": False, "reason": "the onnx extra is not installed: pip install 'torchwork[onnx]'"}
     features = frame.loc[frame[spec.data.target].notna()].drop(columns=[spec.data.target])
     try:
-        report = export_onnx(result.pipeline, features, path, parity_rows=_held_out(result, features), home=home)
+        report = export_onnx(
+            result.pipeline, features, path, parity_rows=_held_out(result, features), home=home
+        )
     except OnnxExportError as exc:
         return {"exported": False, "reason": str(exc)}
     except Exception as exc:  # the export is a by-product: a failure there must not fail a trained run

@@ -113,7 +113,9 @@ def _read_key(path: Path) -> bytes:
         mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077:
             # Someone else may have read it; restrict it now, and say so where an administrator looks.
-            logger.warning("signing key %s was readable by others (mode %o); restricting it to 0600", path, mode)
+            logger.warning(
+                "signing key %s was readable by others (mode %o); restricting it to 0600", path, mode
+            )
             os.fchmod(f.fileno(), 0o600)
         return f.read()
 
@@ -165,7 +167,15 @@ def record_signature(
 ) -> None:
     """Remember ``tag`` as issued by this installation for the ``kind`` file at ``path`` of ``size`` bytes."""
     conn = _connect(resolve_home(home))
-    row = (tag, str(path), size, time.time(), kind, artifact_format, json.dumps(versions or {}, sort_keys=True))
+    row = (
+        tag,
+        str(path),
+        size,
+        time.time(),
+        kind,
+        artifact_format,
+        json.dumps(versions or {}, sort_keys=True),
+    )
     try:
         db.write(
             conn,
@@ -185,7 +195,8 @@ def signature_record(tag: str, home: Path | None = None) -> SignatureRecord | No
     try:
         rows = db.retry_locked(
             lambda: conn.execute(
-                "SELECT tag, path, size, created_at, kind, format, versions FROM signatures WHERE tag = ?", (tag,)
+                "SELECT tag, path, size, created_at, kind, format, versions FROM signatures WHERE tag = ?",
+                (tag,),
             ).fetchall()
         )
     finally:

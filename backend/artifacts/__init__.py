@@ -31,6 +31,7 @@ _LAZY = {
     "export_onnx": "backend.artifacts.onnx_export",
     "onnx_parity": "backend.artifacts.onnx_export",
     "to_onnx": "backend.artifacts.onnx_export",
+    "onnx_available": "backend.artifacts.onnx_export",
     "OnnxExportError": "backend.artifacts.onnx_export",
     "CodeExportError": "backend.artifacts.code_export",
     "write_run_artifacts": "backend.artifacts.run_files",

@@ -108,7 +108,7 @@ def model_card(
             "signed": "HMAC-SHA256 with this installation's key; load_pipeline opens only signed pipelines",
             "files": _files(files or {}),
         },
-        "input": _input(spec, schema),
+        "input": _input(spec, schema, result.pipeline),
         "output": _output(spec, result),
         "example": example_code(features, pipeline_file=_name_of(files, "pipeline", "pipeline.pkl")),
         "how_to_load": (
@@ -195,8 +195,12 @@ def _metrics(spec: ExperimentSpec, result: ExperimentResult) -> dict[str, Any]:
     }
 
 
-def _input(spec: ExperimentSpec, schema: list[Any]) -> dict[str, Any]:
+def _input(spec: ExperimentSpec, schema: list[Any], pipeline: Any) -> dict[str, Any]:
     from backend.preprocess import feature_columns
+
+    modality = getattr(spec.data, "modality", "table")
+    if modality != "table":
+        return _media_input(spec, modality, pipeline)
 
     groups = feature_columns(spec, schema)
     used = {name: "numeric" for name in groups["numeric"]} | {
@@ -225,6 +229,34 @@ def _input(spec: ExperimentSpec, schema: list[Any]) -> dict[str, Any]:
         "unseen_categories": "encoded as none of the known categories (all zeros)",
         "numeric_scaling": data.numeric_scaler,
     }
+
+
+def _media_input(spec: ExperimentSpec, modality: str, pipeline: Any) -> dict[str, Any]:
+    """The input of an image or text model: one column of image files or texts."""
+    column = getattr(spec.data, "input_column", "") or _pipeline_column(pipeline)
+    reads = (
+        "image files: paths (relative to where predict runs) or raw bytes, any size; resized as in training"
+        if modality == "images"
+        else "texts: strings, tokenised as in training; words never seen in training read as unknown"
+    )
+    return {
+        "type": "pandas.DataFrame, one row per example, columns by name",
+        "modality": modality,
+        "column": column,
+        "reads": reads,
+        "target": f"{spec.data.target!r} may be absent; it is ignored when present",
+        "extra_columns": "ignored",
+    }
+
+
+def _pipeline_column(pipeline: Any) -> str | None:
+    """The column the pipeline's first step reads (ImageLoader, TextVectorizer), when it names one."""
+    steps = getattr(pipeline, "steps", [])
+    for _, step in steps[:-1]:
+        column = getattr(step, "column", None)
+        if column:
+            return str(column)
+    return None
 
 
 def _output(spec: ExperimentSpec, result: ExperimentResult) -> dict[str, Any]:

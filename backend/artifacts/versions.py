@@ -54,11 +54,10 @@ def check_format(artifact_format: int | None, versions: Mapping[str, Any] | None
     if artifact_format <= ARTIFACT_FORMAT:
         return
     writer = str((versions or {}).get("torchwork") or UNKNOWN)
-    install = (
-        f"pip install 'torchwork>={writer}'"
-        if writer not in (UNKNOWN, "not installed")
-        else ("pip install --upgrade torchwork")
-    )
+    if writer in (UNKNOWN, "not installed"):
+        install = "pip install --upgrade torchwork"
+    else:
+        install = f"pip install 'torchwork>={writer}'"
     raise ArtifactVersionError(
         f"This pipeline was saved by Torchwork {writer} in artifact format {artifact_format}, but this "
         f"installation runs Torchwork {torchwork_version()}, which opens formats up to {ARTIFACT_FORMAT}. "

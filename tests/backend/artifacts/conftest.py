@@ -14,12 +14,18 @@ from backend.runs.training import train_run
 from backend.spec import ExperimentSpec
 
 
-def _train(home: Path, sample: str, spec: ExperimentSpec, missing_targets: int = 0) -> TrainedRun:
+def _train(
+    home: Path, sample: str, spec: ExperimentSpec, missing_targets: int = 0, n_rows: int | None = None
+) -> TrainedRun:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    patch = pytest.MonkeyPatch()
     try:
+        patch.setenv("TORCHWORK_HOME", str(home))  # whatever asks for the home finds this run's
         store = RunStore(home=home)
         frame = load_sample(sample)
+        if n_rows is not None:
+            frame = frame.sample(n_rows, random_state=0).reset_index(drop=True)
         frame.loc[frame.index[:missing_targets], spec.data.target] = None
         run_id = store.create_run(
             spec.to_dict(), frame, name=sample, dataset=sample, target=spec.data.target, task=spec.data.task
@@ -27,6 +33,7 @@ def _train(home: Path, sample: str, spec: ExperimentSpec, missing_targets: int =
         train_run(store, run_id)
     finally:
         torch.set_num_threads(threads)
+        patch.undo()
     return TrainedRun(home, run_id, store.run_dir(run_id), spec, store.load_data(run_id), store)
 
 
@@ -41,3 +48,14 @@ def diabetes_run(tmp_path_factory) -> TrainedRun:
     spec.evaluation.mode = "holdout"
     spec.model.batch_norm = True
     return _train(tmp_path_factory.mktemp("diabetes-home"), "diabetes", spec, missing_targets=2)
+
+
+@pytest.fixture(scope="session")
+def reviews_run(tmp_path_factory) -> TrainedRun:
+    spec = tiny_spec("sentiment", "classification")
+    spec.data.modality = "text"
+    spec.model.architecture = "textrnn"
+    spec.model.rnn_type = "gru"
+    spec.model.embedding_dim = 8
+    spec.model.rnn_units = 8
+    return _train(tmp_path_factory.mktemp("reviews-home"), "demo_reviews", spec, n_rows=160)

@@ -106,3 +106,9 @@ def test_a_search_run_is_not_scripted_as_if_it_were_one_setting():
     spec.search.mode = "grid"
     with pytest.raises(CodeExportError, match="search.mode = 'grid'.*best candidate"):
         export_script(spec)
+
+
+def test_the_exported_script_reproduces_a_text_models_scores(reviews_run, tmp_path, monkeypatch, capsys):
+    folder = _take_away(reviews_run, tmp_path / "download")
+    output = _run_in_process(folder / "reproduce.py", ["--json"], monkeypatch, capsys)
+    _assert_reproduces(reviews_run, json.loads(output))

@@ -132,3 +132,10 @@ def test_every_file_of_a_run_is_signed_with_its_kind(iris_run):
         "model_card": "model_card",
         "oof": "predictions",
     }
+
+
+def test_the_card_of_a_text_model_names_the_column_of_texts_it_reads(reviews_run):
+    card = _card(reviews_run)
+    assert card["input"]["modality"] == "text" and card["input"]["column"] == "review"
+    assert "texts" in card["input"]["reads"] and card["model"]["module"] == "TextRNN"
+    assert "'review': [" in card["example"]

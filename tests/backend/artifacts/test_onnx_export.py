@@ -116,11 +116,6 @@ def _token_ids(rng, n_rows: int, width: int, vocab: int) -> np.ndarray:
             },
             id="textrnn-lstm-2-layers-bidirectional",
         ),
-        pytest.param(
-            TextRNN,
-            {"module__embedding_dim": 8, "module__hidden_size": 8, "module__rnn_type": "gru"},
-            id="textrnn-gru",
-        ),
     ],
 )
 def test_text_models_export_with_parity_on_padded_and_unknown_tokens(module, params, tmp_path):
@@ -176,3 +171,15 @@ def test_the_graph_records_what_it_expects_and_who_made_it(iris_run):
     assert len(json.loads(meta["feature_names"])) == 4 and "pipeline[:-1].transform(rows)" in meta["input"]
     assert model.producer_name == "torchwork"
     onnx.checker.check_model(model)
+
+
+def test_a_text_runs_onnx_reads_token_ids_and_matches_the_pipeline(reviews_run):
+    import joblib
+
+    report = reviews_run.store.get_result(reviews_run.run_id, "onnx")
+    assert report["exported"] and report["parity"]["passed"] and report["inputs"][0]["dtype"] == "int64"
+    pipeline = joblib.load(reviews_run.folder / "pipeline.pkl")
+    rows = reviews_run.features.head(7)
+    session = _session((reviews_run.folder / "model.onnx").read_bytes())
+    _, proba = session.run(None, {"input": pipeline[:-1].transform(rows)})
+    np.testing.assert_allclose(proba, pipeline.predict_proba(rows), atol=1e-5)

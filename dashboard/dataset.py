@@ -64,7 +64,7 @@ def choose(ds: Dataset, frame: pd.DataFrame) -> None:
         target = str(frame.columns[-1])
         task = tables.infer_task(frame[target]).task if frame[target].ndim == 1 else "classification"
     state.update_spec("data", {"exclude": []})
-    forget_widgets("data", ["exclude"])
+    forget_widgets("data", ["target"])
     choose_target(target, task)
 
 
@@ -74,7 +74,8 @@ def choose_target(target: str, task: str) -> None:
     exclude = [c for c in spec["data"]["exclude"] if c != target]
     state.update_spec("data", {"target": target, "exclude": exclude})
     set_task(task)
-    forget_widgets("data", ["target", "task", "exclude"])
+    # The widgets drawn after the target start again from the spec.
+    forget_widgets("data", ["task", "exclude"])
 
 
 def set_task(task: str) -> None:

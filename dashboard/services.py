@@ -13,6 +13,7 @@ import streamlit as st
 from backend import data as tables
 from backend.home import torchwork_home
 from backend.runs import JobRunner, RunStore
+from backend.spec import ExperimentSpec
 from dashboard.state import Dataset
 
 #: The environment variable that sets how many training jobs run at once (the rest wait in the queue).
@@ -142,3 +143,24 @@ def pipeline_from(content: bytes) -> object:
         The file was not produced here (or was changed); nothing in it was unpickled.
     """
     return _pipeline(digest(content), str(home()), content)
+
+
+@st.cache_data(show_spinner="Describing the pipeline…", max_entries=32)
+def _describe(dataset_key: str, spec_json: str, _frame: pd.DataFrame) -> dict:
+    from backend.pipeline import describe_pipeline
+
+    return describe_pipeline(ExperimentSpec.from_json(spec_json), _frame)
+
+
+def describe(ds: Dataset, spec: ExperimentSpec, frame: pd.DataFrame) -> dict:
+    """What the pipeline for ``spec`` on ``ds`` will be (computed once per dataset and spec).
+
+    Building it checks what field validation cannot: a category column with too many values, no
+    column left to learn from.
+
+    Raises
+    ------
+    SpecError
+        The pipeline cannot be built on this data.
+    """
+    return _describe(ds.key, spec.to_json(), frame)

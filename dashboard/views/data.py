@@ -6,9 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from backend import data as tables
+from backend.spec import SpecError
 from backend.spec.sections import TASKS
 from dashboard import charts, dataset, services, state
-from dashboard.widgets import user_errors, widget_key
+from dashboard.state import Dataset
+from dashboard.widgets import readable, user_errors, widget_key
 
 SOURCES = ("Bundled sample", "Upload a file")
 CHART_COLUMNS = 4
@@ -143,7 +145,7 @@ def _target_and_task(frame: pd.DataFrame, schema: list[tables.ColumnInfo]) -> No
     if exclude_key not in st.session_state:
         st.session_state[exclude_key] = [c for c in spec["data"]["exclude"] if c in others]
     exclude = st.multiselect(
-        "Exclude columns",
+        "Excluded columns",
         others,
         key=exclude_key,
         help="Columns left out of the features, such as identifiers or columns that leak the target.",
@@ -151,7 +153,7 @@ def _target_and_task(frame: pd.DataFrame, schema: list[tables.ColumnInfo]) -> No
     state.update_spec("data", {"exclude": exclude})
 
 
-def _warnings(frame: pd.DataFrame, schema: list[tables.ColumnInfo]) -> None:
+def _warnings(ds: Dataset, frame: pd.DataFrame, schema: list[tables.ColumnInfo]) -> None:
     spec = state.spec_dict()
     target, task = spec["data"]["target"], spec["data"]["task"]
     evaluation = spec["evaluation"]
@@ -168,6 +170,13 @@ def _warnings(frame: pd.DataFrame, schema: list[tables.ColumnInfo]) -> None:
             listed = ", ".join(f"`{n}`" for n in names)
             st.warning(f"{listed} {what}; the model leaves them out.", icon=":material/info:")
     if check.ok:
+        # Building the pipeline finds what the columns alone cannot: too many categories, nothing to learn.
+        try:
+            services.describe(ds, state.current_spec(), frame)
+        except SpecError as exc:
+            for problem in exc.problems:
+                st.error(readable(problem), icon=":material/error:")
+            return
         st.success(
             f"Ready: predicting `{target}` ({task}) from {len(frame.columns) - 1 - len(excluded)} columns. "
             "Next: the **Model** page.",
@@ -184,7 +193,7 @@ with user_errors():
     st.subheader(ds.label)
     st.caption(f"{frame.shape[0]:,} rows × {frame.shape[1]:,} columns")
     _target_and_task(frame, schema)
-    _warnings(frame, schema)
+    _warnings(ds, frame, schema)
     preview, columns = st.tabs(["Preview", "Columns"])
     with preview:
         st.dataframe(frame.head(100), width="stretch", height=320)

@@ -5,22 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend.spec import SECTIONS, ExperimentSpec, ModelSpec, field_specs
+from backend.spec import SECTIONS, ExperimentSpec, ModelSpec, SpecError, field_specs
 from backend.spec.sections import ARCHITECTURES_FOR
-from dashboard import dataset, state
+from dashboard import dataset, services, state
 from dashboard.widgets import chosen_value, forget_widgets, readable, scope, spec_section, user_errors
 
 PREPROCESSING = ["numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"]
 #: Settings whose help says they apply to images or text only: not drawn for a table.
 TABLE_FIELDS = [fs.name for fs in field_specs(ModelSpec) if scope(fs) in (None, "Classification", "Regression")]
-
-
-@st.cache_data(show_spinner="Describing the pipeline…", max_entries=32)
-def _describe(dataset_key: str, spec_json: str, _frame: pd.DataFrame) -> dict:
-    # Imported here: the pipeline module loads torch, which only this page and the worker need.
-    from backend.pipeline import describe_pipeline
-
-    return describe_pipeline(ExperimentSpec.from_json(spec_json), _frame)
 
 
 def _controls(task: str) -> None:
@@ -117,6 +109,12 @@ with user_errors():
     st.divider()
     spec = state.current_spec()
     problems = spec.problems(**dataset.data_facts(frame, spec))
+    description = None
+    if not problems:
+        try:
+            description = services.describe(ds, spec, frame)
+        except SpecError as exc:
+            problems = exc.problems
     if problems:
         st.error(
             "This combination cannot train yet:\n\n" + "\n".join(f"- {readable(p)}" for p in problems),
@@ -124,4 +122,4 @@ with user_errors():
         )
     else:
         st.success("These settings are valid for this dataset. Next: the **Train** page.", icon=":material/check:")
-        _pipeline(_describe(ds.key, spec.to_json(), frame))
+        _pipeline(description)

@@ -100,8 +100,10 @@ def _downloads(run: dict, files: dict[str, Path]) -> None:
 
 
 def _show(run: dict) -> None:
-    st.markdown(f"**{run['name']}** · `{run['id']}` · {run['dataset']} → `{run['target']}` ({run['task']})")
-    st.caption(jobs.model_summary(run["spec"]))
+    st.caption(
+        f"{run['dataset']} → `{run['target']}` ({run['task']}) · {jobs.model_summary(run['spec'])} · "
+        f"run `{run['id']}`"
+    )
     if run["status"] in jobs.ACTIVE:
         st.info("This run is still training.", icon=":material/sync:")
         st.page_link("views/train.py", label="Watch it on the Train page", icon=":material/model_training:")

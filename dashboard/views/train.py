@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from backend import data as tables
+from backend.spec import SpecError
 from dashboard import dataset, jobs, panels, services, state
 from dashboard.widgets import readable, user_errors, widget_key
 
@@ -20,6 +21,11 @@ def _launch() -> None:
     n_folds = evaluation.folds if evaluation.mode == "cv" else None
     check = tables.check_target(frame, data.target, data.task, n_folds)
     problems = check.errors + [readable(p) for p in spec.problems(**dataset.data_facts(frame, spec))]
+    if not problems:
+        try:
+            services.describe(ds, spec, frame)
+        except SpecError as exc:
+            problems += [readable(p) for p in exc.problems]
     st.markdown(
         f"**{ds.label}** · predicting `{data.target}` ({data.task}) · "
         f"{jobs.model_summary(spec.to_dict())} · up to {spec.training.max_epochs} epochs"

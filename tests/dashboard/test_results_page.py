@@ -6,6 +6,7 @@ import io
 import json
 
 import joblib
+import pytest
 
 from backend.data import load_sample
 from dashboard import services
@@ -29,7 +30,10 @@ def test_classification_results_show_folds_mean_std_confusion_and_roc(trained, o
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
     assert set(metrics) >= {"Accuracy", "Balanced accuracy", "ROC AUC", "Log loss"}
-    assert " ± " in metrics["Accuracy"]
+    assert float(metrics["Accuracy"]) == pytest.approx(
+        services.store().get_run(run_id)["summary"]["scores"]["accuracy"]["mean"], abs=5e-4
+    )
+    assert any(c.value.startswith("± ") and "std over folds" in c.value for c in at.caption)
     folds = at.dataframe[0].value
     assert folds["fold"].tolist() == [1, 2]
     assert "accuracy" in folds

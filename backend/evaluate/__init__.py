@@ -2,7 +2,7 @@
 
 from backend.evaluate.experiment import FINAL_FOLD, ExperimentResult, run_experiment
 from backend.evaluate.metrics import METRICS, classification_scores, regression_scores
-from backend.evaluate.search import SearchResult, run_search, search_metric
+from backend.evaluate.search import SearchResult, run_search, search_metric, time_first_fit
 from backend.evaluate.search_space import SearchPlan, plan_search, resolve_space
 from backend.evaluate.splits import make_splits
 
@@ -20,4 +20,5 @@ __all__ = [
     "run_experiment",
     "run_search",
     "search_metric",
+    "time_first_fit",
 ]

@@ -262,6 +262,28 @@ def run_search(
     )
 
 
+def time_first_fit(spec: ExperimentSpec, frame: pd.DataFrame) -> float:
+    """Seconds one fit of ``spec``'s own settings takes on a search fold's share of ``frame``'s rows.
+
+    A basis for estimating a search before it starts: about ``plan.n_fits`` such fits, shared by the
+    workers (candidates with more epochs or wider layers take longer).
+    """
+    spec.validate(columns=[str(c) for c in frame.columns])
+    data = frame.loc[frame[spec.data.target].notna()]
+    n_rows = max(2, len(data) * (spec.search.folds - 1) // spec.search.folds)
+    sample = data.sample(n=min(n_rows, len(data)), random_state=spec.training.seed)
+    target = spec.data.target
+    y = (
+        _labels(sample[target])
+        if spec.data.task == "classification"
+        else _numeric_target(sample[target], target)
+    )
+    pipeline = build_pipeline(spec, sample)
+    started = time.perf_counter()
+    pipeline.fit(sample.drop(columns=[target]), y)
+    return time.perf_counter() - started
+
+
 def search_metric(spec: ExperimentSpec) -> str:
     """The metric ``spec``'s search ranks candidates by (its ``scoring``, with ``auto`` resolved)."""
     return spec.search.scoring if spec.search.scoring != "auto" else AUTO_METRIC[spec.data.task]

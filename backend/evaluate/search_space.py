@@ -410,4 +410,3 @@ def candidate_spec(spec: ExperimentSpec, params: Mapping[str, Any]) -> Experimen
         section, field_name = fields[name].split(".")
         setattr(getattr(single, section), field_name, tuple(value) if isinstance(value, list) else value)
     return single if not single.problems() else None
-

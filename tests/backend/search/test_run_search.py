@@ -6,7 +6,7 @@ import pytest
 
 from backend.compute import ComputeSettings
 from backend.data import load_sample
-from backend.evaluate import run_search
+from backend.evaluate import plan_search, run_search, time_first_fit
 from backend.evaluate.search_space import candidate_spec
 from backend.pipeline import build_pipeline, fitted_net
 from backend.spec import ExperimentSpec, SpecError
@@ -178,3 +178,14 @@ def test_regression_searches_through_the_standardised_target():
     assert set(result.best_params) == {"lr", "net__transformer__with_std"}
     assert fitted_net(result.best.pipeline).lr == result.best_params["lr"]
     assert result.best.summary["rmse"]["mean"] == pytest.approx(-result.best_score)
+
+
+def test_a_plan_counts_the_fits_and_a_first_fit_times_them_before_the_search(iris):
+    spec = _spec(lr=[0.01, 0.05], max_epochs=[2, 3], module__hidden_units=[[4], [8]])
+    plan = plan_search(spec, n_rows=150)
+    assert (plan.n_candidates, plan.n_folds, plan.n_fits) == (8, 3, 8 * 3 + 1)
+    spec.search.mode = "random"
+    spec.search.n_candidates = 20
+    assert plan_search(spec, n_rows=150).n_candidates == 8  # the whole grid, once each
+    seconds = time_first_fit(spec, iris)
+    assert isinstance(seconds, float) and seconds > 0

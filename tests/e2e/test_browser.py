@@ -11,6 +11,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from backend.data import load_sample
 from backend.runs import RunStore
+from backend.runs.processes import process_alive
 from dashboard.launch import CHROMIUM, CHROMIUM_ARGS, running_server
 
 pytestmark = pytest.mark.e2e
@@ -153,3 +154,41 @@ def test_switching_pages_and_reloading_never_stop_a_running_job(page, server):
     page.get_by_role("button", name="Cancel").click()
     page.get_by_text("The run was cancelled").wait_for()
     assert store.get_run(run_id)["status"] == "cancelled"
+
+
+def test_a_server_restart_shows_the_run_in_flight_as_interrupted(browser, tmp_path):
+    home = tmp_path / "home"
+    with running_server(home) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.get_by_text("Ready:").wait_for()
+        settle(page)
+        go(page, "Model")
+        set_number(page, "Epochs", 3000)
+        page.get_by_text("Early stopping", exact=True).click()
+        settle(page)
+        go(page, "Train")
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.get_by_role("button", name="Cancel").wait_for()
+        run_id = page.url.split("run=")[1].split("&")[0]
+        store = RunStore(home)
+        while store.get_run(run_id)["status"] != "running" or store.epochs(run_id).empty:
+            time.sleep(0.2)
+        worker = store.get_run(run_id)["pid"]
+        page.close()
+    # The server has stopped: its job ended with it, and says so.
+    run = store.get_run(run_id)
+    assert run["status"] == "interrupted"
+    assert "server shut down" in run["error"]
+    assert not process_alive(worker)
+
+    with running_server(home) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/?run={run_id}")
+        page.get_by_text("Ready:").wait_for()
+        go(page, "Train")
+        page.get_by_text(f"Run {run_id} · interrupted").wait_for()
+        page.get_by_text("server shut down").wait_for()
+        page.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,12 +86,6 @@ class SearchSpace:
     def distributions(self) -> dict[str, Any]:
         """For :class:`~sklearn.model_selection.RandomizedSearchCV` and halving search."""
         return {d.path: d.sklearn_values() for d in self.dimensions}
-
-    def grid_size(self) -> int | None:
-        """The number of combinations when every dimension is a list; None when one is a range."""
-        if any(d.values is None for d in self.dimensions):
-            return None
-        return math.prod(len(d.values) for d in self.dimensions)
 
 
 def net_path(pipeline: Pipeline) -> str:
@@ -310,81 +303,6 @@ def _build_optimizer(net: Any) -> None:
             f"{net.optimizer.__name__} accepts no parameter {', '.join(map(repr, unknown))} (set by this spec)"
         )
     net.optimizer([torch.zeros(1, requires_grad=True)], lr=net.lr, **given)
-
-
-# -- plans ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchPlan:
-    """How much work a search is, before it starts.
-
-    ``rounds`` lists ``(candidates, rows)`` per round: one round for grid and random search, several
-    for halving. ``n_fits`` counts every fit: candidates × folds in each round, plus the final refit.
-    """
-
-    mode: str
-    n_candidates: int
-    n_folds: int
-    rounds: tuple[tuple[int, int], ...]
-    n_fits: int
-
-
-def plan_search(spec: ExperimentSpec, n_rows: int, n_classes: int | None = None) -> SearchPlan:
-    """The candidates, rounds and fits ``spec``'s search makes on ``n_rows`` rows with a target.
-
-    Parameters
-    ----------
-    n_classes : int, optional
-        The classes of a classification target; halving search keeps enough rows for every class.
-
-    Raises
-    ------
-    SpecError
-        When the spec's search section is not valid, or has no search.
-    """
-    search = spec.search
-    if search.mode == "none":
-        raise SpecError(
-            "search.mode = 'none': this spec trains without a search; choose grid, random or halving"
-        )
-    spec.validate()
-    dims = parse_space(search.space)
-    grid = None if any(d.is_range for d in dims) else math.prod(len(d.values) for d in dims)
-    if search.mode == "grid":
-        n_candidates = int(grid)
-    else:
-        n_candidates = search.n_candidates if grid is None else min(search.n_candidates, grid)
-    folds = search.folds
-    if search.mode != "halving":
-        rounds = ((n_candidates, n_rows),)
-    else:
-        rounds = _halving_rounds(n_candidates, n_rows, folds, search.halving_factor, n_classes)
-    n_fits = sum(candidates for candidates, _ in rounds) * folds + 1
-    return SearchPlan(search.mode, n_candidates, folds, rounds, n_fits)
-
-
-def _halving_rounds(
-    n_candidates: int, n_rows: int, folds: int, factor: int, n_classes: int | None
-) -> tuple[tuple[int, int], ...]:
-    """Rounds of scikit-learn's successive halving on rows, with ``min_resources='exhaust'``."""
-    smallest = 2 * folds * (n_classes or 1)
-    required = 1 + math.floor(math.log(n_candidates, factor))
-    least = max(smallest, n_rows // factor ** (required - 1))
-    possible = 1 + math.floor(math.log(max(1, n_rows // least), factor))
-    rounds, candidates = [], n_candidates
-    for i in range(min(possible, required)):
-        rounds.append((candidates, min(int(factor**i * least), n_rows)))
-        candidates = math.ceil(candidates / factor)
-    return tuple(rounds)
-
-
-def candidate_count(space: SearchSpace, mode: str, n_candidates: int) -> int:
-    """How many candidates grid or random search makes of ``space`` (halving: the first round's)."""
-    size = space.grid_size()
-    if mode == "grid":
-        return int(size or 0)
-    return n_candidates if size is None else min(n_candidates, size)
 
 
 def mapping_of(params: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (makes the halving search importable)
 
 from backend.compute import ComputeSettings, compute_session, load_compute_settings
 from backend.data import infer_schema

@@ -12,18 +12,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from dashboard.browser import fill, go, settle
 from dashboard.launch import CHROMIUM, CHROMIUM_ARGS, running_server
 
 HERE = Path(__file__).resolve().parent
 TIMEOUT_MS = 180_000
 WIDTH, HEIGHT = 1440, 1000
-
-
-def settle(page: Page) -> None:
-    """Wait until the script has finished its rerun (twice: a rerun may start right after another)."""
-    for _ in range(2):
-        page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
-        page.wait_for_timeout(400)
 
 
 def wait_progress(page: Page, text: str) -> None:
@@ -38,19 +32,6 @@ def wait_progress(page: Page, text: str) -> None:
     raise TimeoutError(f"the progress bar never showed {text!r}, only {seen}")
 
 
-def go(page: Page, name: str) -> None:
-    page.get_by_role("link", name=name, exact=True).click()
-    page.get_by_role("heading", name=name, exact=True).wait_for(timeout=TIMEOUT_MS)
-    settle(page)
-
-
-def set_number(page: Page, label: str, value: int | str) -> None:
-    field = page.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
-    settle(page)
-
-
 def shoot(page: Page, name: str) -> None:
     """Save the whole page: the window grows to the content's height, since Streamlit scrolls inside it."""
     height = page.evaluate("document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
@@ -62,17 +43,11 @@ def shoot(page: Page, name: str) -> None:
 
 def train(page: Page, hidden: str, name: str) -> None:
     go(page, "Model")
-    hidden_field = page.get_by_label("Hidden layers", exact=True)
-    hidden_field.fill(hidden)
-    hidden_field.press("Enter")
-    settle(page)
+    fill(page, "Hidden layers", hidden)
     go(page, "Train")
-    field = page.get_by_label("Run name", exact=True)
-    field.fill(name)
-    field.press("Enter")
-    settle(page)
+    fill(page, "Run name", name)
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_role("heading", name=name, exact=True).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name=name, exact=True).wait_for()
 
 
 def main() -> None:
@@ -80,34 +55,35 @@ def main() -> None:
     with running_server(home) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.set_default_timeout(TIMEOUT_MS)
         page.goto(url)
-        page.get_by_text("Ready:").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Ready:").wait_for()
         settle(page)
         page.get_by_role("tab", name="Columns").click()
         shoot(page, "data")
 
         go(page, "Model")
-        set_number(page, "Epochs", 80)
-        set_number(page, "Patience", 15)
-        set_number(page, "Folds", 3)
-        page.get_by_text("parameters").first.wait_for(timeout=TIMEOUT_MS)
+        fill(page, "Epochs", 80)
+        fill(page, "Patience", 15)
+        fill(page, "Folds", 3)
+        page.get_by_text("parameters").first.wait_for()
         shoot(page, "model")
 
         train(page, "64, 32", "64-32 net")
         wait_progress(page, "Fold 3 of 3")
         shoot(page, "train")
-        page.get_by_text("Training finished.").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Training finished.").wait_for()
 
         train(page, "16", "16 net")
-        page.get_by_text("Training finished.").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Training finished.").wait_for()
         page.get_by_role("link", name="Open the results").click()
-        page.get_by_role("heading", name="Downloads").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("heading", name="Downloads").wait_for()
         settle(page)
         shoot(page, "results")
 
         go(page, "Predict")
         page.get_by_text("Try it on 20 rows").click()
-        page.get_by_text("Predictions for 20 rows").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Predictions for 20 rows").wait_for()
         settle(page)
         shoot(page, "predict")
 
@@ -118,7 +94,7 @@ def main() -> None:
             page.get_by_role("option").first.click()
             page.keyboard.press("Escape")
             settle(page)
-        page.get_by_text("Comparing 2 runs").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Comparing 2 runs").wait_for()
         shoot(page, "runs")
         browser.close()
 

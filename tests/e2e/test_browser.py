@@ -12,6 +12,7 @@ from playwright.sync_api import Page, sync_playwright
 from backend.data import load_sample
 from backend.runs import RunStore
 from backend.runs.processes import process_alive
+from dashboard.browser import choose, fill, go, run_id_in_url, settle, upload
 from dashboard.launch import CHROMIUM, CHROMIUM_ARGS, running_server
 
 pytestmark = pytest.mark.e2e
@@ -47,37 +48,6 @@ def page(browser, server) -> Page:
     context.close()
 
 
-def settle(page: Page) -> None:
-    """Wait until the app has finished the rerun a click started."""
-    for _ in range(2):
-        page.wait_for_selector('[data-test-script-state="notRunning"]')
-        page.wait_for_timeout(300)
-
-
-def go(page: Page, name: str) -> float:
-    """Open page ``name`` from the sidebar; return the seconds until its title and widgets are drawn."""
-    started = time.perf_counter()
-    page.get_by_role("link", name=name, exact=True).click()
-    page.get_by_role("heading", name=name, exact=True).wait_for()
-    page.wait_for_selector('[data-test-script-state="notRunning"]')
-    elapsed = time.perf_counter() - started
-    settle(page)
-    return elapsed
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
-
-
-def set_number(page: Page, label: str, value: int) -> None:
-    field = page.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
-    settle(page)
-
-
 def wine_csv(tmp_path):
     """A user's table: the target first, a text category, numbers; written as a plain CSV."""
     frame = load_sample("wine")
@@ -92,16 +62,15 @@ def test_upload_pick_target_train_and_use_the_downloaded_pickle(page, tmp_path):
     path, frame = wine_csv(tmp_path)
     page.get_by_text("Upload a file", exact=True).click()
     settle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    upload(page, str(path))
     page.get_by_role("heading", name="wine.csv").wait_for()
-    settle(page)
     choose(page, "Target column", "cultivar")
     page.get_by_text("Ready: predicting cultivar (classification)").wait_for()
 
     go(page, "Model")
-    set_number(page, "Patience", 2)
-    set_number(page, "Epochs", 3)
-    set_number(page, "Folds", 2)
+    fill(page, "Patience", 2)
+    fill(page, "Epochs", 3)
+    fill(page, "Folds", 2)
     page.get_by_text("These settings are valid").wait_for()
 
     go(page, "Train")
@@ -128,13 +97,13 @@ def test_upload_pick_target_train_and_use_the_downloaded_pickle(page, tmp_path):
 def test_switching_pages_and_reloading_never_stop_a_running_job(page, server):
     url, home = server
     go(page, "Model")
-    set_number(page, "Epochs", 3000)
+    fill(page, "Epochs", 3000)
     page.get_by_text("Early stopping", exact=True).click()
     settle(page)
     go(page, "Train")
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_role("button", name="Cancel").wait_for()
-    run_id = page.url.split("run=")[1].split("&")[0]
+    run_id = run_id_in_url(page)
     store = RunStore(home)
     while store.get_run(run_id)["status"] != "running" or store.epochs(run_id).empty:
         time.sleep(0.2)
@@ -165,13 +134,13 @@ def test_a_server_restart_shows_the_run_in_flight_as_interrupted(browser, tmp_pa
         page.get_by_text("Ready:").wait_for()
         settle(page)
         go(page, "Model")
-        set_number(page, "Epochs", 3000)
+        fill(page, "Epochs", 3000)
         page.get_by_text("Early stopping", exact=True).click()
         settle(page)
         go(page, "Train")
         page.get_by_role("button", name="Train", exact=True).click()
         page.get_by_role("button", name="Cancel").wait_for()
-        run_id = page.url.split("run=")[1].split("&")[0]
+        run_id = run_id_in_url(page)
         store = RunStore(home)
         while store.get_run(run_id)["status"] != "running" or store.epochs(run_id).empty:
             time.sleep(0.2)

@@ -105,7 +105,9 @@ def image_mode(source: ImageSource) -> str:
         raise ValueError("a folder, not an image file") from None
     except UnidentifiedImageError:
         raise ValueError("not an image file, or a format that cannot be read") from None
-    except (OSError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise ValueError("too many pixels to decode safely") from None
+    except (OSError, SyntaxError, EOFError) as exc:
         raise ValueError(f"damaged image: {exc}") from None
 
 

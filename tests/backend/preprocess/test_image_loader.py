@@ -1,6 +1,8 @@
 """ImageLoader: paths or bytes in, normalised float32 (N, C, H, W) out; every image mode; bad images named."""
 
 import io
+import struct
+import zlib
 
 import joblib
 import numpy as np
@@ -136,6 +138,21 @@ def test_every_unreadable_image_is_named_in_one_error(tmp_path):
     assert "file not found" in failures[str(tmp_path / "gone.png")]
     assert "missing" in failures["row 5"]
     assert isinstance(caught.value, ValueError) and "cut.png" in str(caught.value)
+
+
+def _pixel_bomb() -> bytes:
+    """A small PNG whose header claims 100,000 x 100,000 pixels."""
+    data = bytearray(_gray(0, size=(2, 2)))
+    header = b"IHDR" + struct.pack(">II", 100_000, 100_000) + bytes(data[24:29])
+    data[12:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(header))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("color", ["auto", "gray"])
+def test_an_image_claiming_billions_of_pixels_is_refused_by_name(color):
+    with pytest.raises(ImageReadError, match="row 1 \\(too many pixels to decode safely\\)"):
+        ImageLoader(size=4, color=color).fit([_gray(0), _pixel_bomb()])
 
 
 def test_bad_images_at_prediction_are_named_too():

@@ -1,9 +1,10 @@
 """Messages from fits running in other processes (local workers or Dask workers) back to the caller.
 
 A :class:`Channel` is a small picklable handle that travels with each task. In the process that opened
-it, ``send`` calls the consumer directly; anywhere else it ships the message home: over a local socket
-for worker processes on this machine, or as a Dask worker event, relayed by the scheduler, for a cluster.
-The consumer is called one message at a time, from whichever thread delivers it.
+it, ``send`` calls the consumer directly; anywhere else it ships the message home without waiting: over a
+local socket for worker processes on this machine, or as a Dask worker event, relayed by the scheduler,
+for a cluster. The consumer is called one message at a time, from whichever thread delivers it; messages
+from another process may still be on their way when its task returns.
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ def _serialised(consumer: Consumer) -> Consumer:
 
 
 class SocketChannel(Channel):
-    """A channel to a listener on this machine; ``send`` returns once the message was consumed."""
+    """A channel to a listener on this machine.
+
+    ``send`` does not wait for the message to be consumed (a busy caller must not slow every fit down):
+    messages from one process arrive in the order they were sent, and a caller that needs all of them
+    counts them in (see :meth:`backend.compute.ComputeSession.wait_until`).
+    """
 
     def __init__(self, token: str, address: str, authkey: bytes):
         super().__init__(token)
@@ -81,12 +87,16 @@ class SocketChannel(Channel):
 
     def _send_remote(self, message: Any) -> None:
         with _connections_lock:
-            connection = _connections.get(self.address)
-            if connection is None:
-                connection = Client(self.address, authkey=self.authkey)
-                _connections[self.address] = connection
-            connection.send(message)
-            connection.recv()  # the acknowledgement: the message has been consumed
+            try:
+                connection = _connections.get(self.address)
+                if connection is None:
+                    connection = Client(self.address, authkey=self.authkey)
+                    _connections[self.address] = connection
+                connection.send(message)
+            except OSError as exc:
+                # The listener has closed (its caller gave up): a report must never fail the work itself.
+                _connections.pop(self.address, None)
+                logger.debug("dropped a message for a closed channel %s: %s", self.address, exc)
 
 
 class SocketListener:
@@ -123,11 +133,7 @@ class SocketListener:
     def _serve(self, connection: Connection) -> None:
         try:
             while True:
-                message = connection.recv()
-                try:
-                    self._consume(message)
-                finally:
-                    connection.send(None)
+                self._consume(connection.recv())
         except (EOFError, OSError):
             return
 

@@ -87,12 +87,9 @@ def fold_scores(scores: pd.DataFrame, metric: str, by: str | None = None) -> go.
             texttemplate="%{text:.3f}",
             textposition="inside",
         )
-        fig.add_hline(
-            y=mean,
-            line={"color": color, "dash": "dash"},
-            annotation_text=f"mean {mean:.3f}" if group is None else None,
-            annotation_position="top left",
-        )
+        # One group labels its mean on the line; several name theirs in the legend.
+        label = {"annotation_text": f"mean {mean:.3f}", "annotation_position": "top left"} if group is None else {}
+        fig.add_hline(y=mean, line={"color": color, "dash": "dash"}, **label)
     fig.update_layout(barmode="group", showlegend=by is not None)
     fig.update_yaxes(title=metric)
     return _layout(fig, f"{metric} per fold", height=300)

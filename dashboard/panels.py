@@ -56,7 +56,13 @@ def pick_run(label: str, runs: list[dict], current: str | None, key: str) -> str
     by_id = {r["id"]: r for r in runs}
     if key not in st.session_state or st.session_state[key] not in ids:
         st.session_state[key] = current if current in ids else ids[0]
-    return st.selectbox(label, ids, key=key, format_func=lambda i: run_label(by_id[i]))
+    return st.selectbox(
+        label,
+        ids,
+        key=key,
+        format_func=lambda i: run_label(by_id[i]),
+        help="Runs are listed newest first, as id · name · status.",
+    )
 
 
 def all_runs() -> list[dict]:

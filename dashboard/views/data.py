@@ -32,7 +32,14 @@ def _choose_source() -> bool:
     source_key = widget_key("data", "source")
     if source_key not in st.session_state:
         st.session_state[source_key] = SOURCES[1] if current and current.sample is None else SOURCES[0]
-    source = st.radio("Source", SOURCES, key=source_key, horizontal=True, label_visibility="collapsed")
+    source = st.radio(
+        "Source",
+        SOURCES,
+        key=source_key,
+        horizontal=True,
+        label_visibility="collapsed",
+        help="Start from a bundled sample, or upload your own table.",
+    )
     if source == SOURCES[0]:
         names = list(tables.SAMPLES)
         sample_key = widget_key("data", "sample")
@@ -70,7 +77,12 @@ def _choose_source() -> bool:
         if upload.name.lower().endswith((".xlsx", ".xlsm")):
             sheet_names = services.sheets(upload.name, content)
             if len(sheet_names) > 1:
-                sheet = st.selectbox("Sheet", sheet_names, key=widget_key("data", "sheet"))
+                sheet = st.selectbox(
+                    "Sheet",
+                    sheet_names,
+                    key=widget_key("data", "sheet"),
+                    help="The workbook has several sheets; the one chosen here is the table.",
+                )
         ds = dataset.upload_dataset(upload.name, content, sheet)
         dataset.choose(ds, services.frame(ds))
     except (ValueError, TypeError) as exc:

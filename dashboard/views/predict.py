@@ -13,7 +13,13 @@ SOURCES = ("A run trained here", "Upload a .pkl")
 
 def _choose_model() -> tuple[object, str, str | None] | None:
     """The pipeline to predict with, its name, and its run id (None for an upload); None until chosen."""
-    source = st.radio("Model", SOURCES, key=widget_key("predict", "source"), horizontal=True)
+    source = st.radio(
+        "Model",
+        SOURCES,
+        key=widget_key("predict", "source"),
+        horizontal=True,
+        help="A finished run of this installation, or a pipeline file downloaded from a Results page.",
+    )
     if source == SOURCES[0]:
         runs = [r for r in panels.all_runs() if r["status"] == "succeeded" and "pipeline" in jobs.files(r)]
         if not runs:
@@ -46,7 +52,9 @@ def _rows(run_id: str | None) -> tuple[pd.DataFrame | None, str]:
         ds = dataset.upload_dataset(upload.name, upload.getvalue())
         return services.frame(ds), upload.name
     if run_id is not None and st.toggle(
-        "Try it on 20 rows of the run's own data", key=widget_key("predict", "sample_rows")
+        "Try it on 20 rows of the run's own data",
+        key=widget_key("predict", "sample_rows"),
+        help="Predict the first 20 rows the run trained on, without their target.",
     ):
         record = services.store().get_run(run_id)
         rows = services.store().load_data(run_id).head(20).drop(columns=[record["target"]], errors="ignore")

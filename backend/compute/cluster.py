@@ -52,7 +52,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Any:
 def probe_workers(client: Any) -> list[dict[str, Any]]:
     """Each worker of ``client``'s cluster: ``address``, ``name``, ``host``, ``nthreads``, ``memory_limit``
     and ``cpus`` (the cores its process may use), sorted by address."""
-    info = client.scheduler_info(n_workers=-1)
+    info = _scheduler_info(client, n_workers=-1)
     cpus = client.run(usable_cpus, on_error="return") if info["workers"] else {}
     workers = []
     for address, worker in sorted(info["workers"].items()):
@@ -68,6 +68,14 @@ def probe_workers(client: Any) -> list[dict[str, Any]]:
             }
         )
     return workers
+
+
+def _scheduler_info(client: Any, n_workers: int) -> dict[str, Any]:
+    # Newer clients list only a few workers unless asked for all; older ones take no such argument.
+    try:
+        return client.scheduler_info(n_workers=n_workers)
+    except TypeError:
+        return client.scheduler_info()
 
 
 def describe_cluster(address: str, timeout: float = CONNECT_TIMEOUT_S) -> dict[str, Any]:
@@ -86,7 +94,7 @@ def describe_cluster(address: str, timeout: float = CONNECT_TIMEOUT_S) -> dict[s
     """
     client = connect(address, timeout)
     try:
-        scheduler = client.scheduler_info(n_workers=0).get("address", address)
+        scheduler = _scheduler_info(client, n_workers=0).get("address", address)
         workers = probe_workers(client)
     except Exception as exc:
         raise ClusterUnavailable(

@@ -9,12 +9,33 @@ from typing import Any
 
 import pandas as pd
 
+from backend import data as tables
 from backend.evaluate.metrics import METRICS
-from backend.spec import ExperimentSpec
+from backend.spec import ExperimentSpec, SpecError
 from dashboard import dataset, services
 from dashboard.state import Dataset
+from dashboard.widgets import readable
 
 ACTIVE = ("queued", "running")
+
+
+def training_problems(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) -> tuple[list[str], dict | None]:
+    """Everything that stops ``spec`` training on ``frame``, in the form's words; and, when nothing does,
+    the pipeline it will build (:func:`services.describe`).
+
+    The target's own problems come first, then the spec's against the data, then what only building the
+    pipeline finds (a category column with too many values).
+    """
+    data, evaluation = spec.data, spec.evaluation
+    n_folds = evaluation.folds if evaluation.mode == "cv" else None
+    found = tables.check_target(frame, data.target, data.task, n_folds).errors
+    found += [readable(p) for p in spec.problems(**dataset.data_facts(frame, spec))]
+    if found:
+        return list(dict.fromkeys(found)), None
+    try:
+        return [], services.describe(ds, spec, frame)
+    except SpecError as exc:
+        return [readable(p) for p in exc.problems], None
 
 
 def start_run(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec, name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -176,9 +176,3 @@ def user_errors(prefix: str = "") -> Iterator[None]:
     except (ValueError, TypeError) as exc:
         st.error(f"{prefix}{exc}" if prefix else str(exc), icon=":material/error:")
 
-
-def guarded(fn: Callable[..., Any], *args: Any, prefix: str = "", **kwargs: Any) -> Any:
-    """Call ``fn``; on ValueError/TypeError show the message with ``st.error`` and return None."""
-    with user_errors(prefix):
-        return fn(*args, **kwargs)
-    return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend.spec import SECTIONS, ExperimentSpec, ModelSpec, SpecError, field_specs
+from backend.spec import SECTIONS, ExperimentSpec, ModelSpec, field_specs
 from backend.spec.sections import ARCHITECTURES_FOR
-from dashboard import dataset, services, state
-from dashboard.widgets import chosen_value, forget_widgets, readable, scope, spec_section, user_errors
+from dashboard import dataset, jobs, state
+from dashboard.widgets import chosen_value, forget_widgets, scope, spec_section, user_errors
 
 PREPROCESSING = ["numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"]
 #: Settings whose help says they apply to images or text only: not drawn for a table.
@@ -107,17 +107,10 @@ with user_errors():
     task = state.spec_dict()["data"]["task"]
     _controls(task)
     st.divider()
-    spec = state.current_spec()
-    problems = spec.problems(**dataset.data_facts(frame, spec))
-    description = None
-    if not problems:
-        try:
-            description = services.describe(ds, spec, frame)
-        except SpecError as exc:
-            problems = exc.problems
+    problems, description = jobs.training_problems(ds, frame, state.current_spec())
     if problems:
         st.error(
-            "This combination cannot train yet:\n\n" + "\n".join(f"- {readable(p)}" for p in problems),
+            "This combination cannot train yet:\n\n" + "\n".join(f"- {p}" for p in problems),
             icon=":material/error:",
         )
     else:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend import data as tables
-from backend.spec import SpecError
 from dashboard import dataset, jobs, panels, services, state
-from dashboard.widgets import readable, user_errors, widget_key
+from dashboard.widgets import user_errors, widget_key
 
 #: Seconds between two looks at a run in progress.
 POLL_S = 1.0
@@ -17,15 +15,8 @@ POLL_S = 1.0
 def _launch() -> None:
     ds, frame = dataset.active()
     spec = state.current_spec()
-    data, evaluation = spec.data, spec.evaluation
-    n_folds = evaluation.folds if evaluation.mode == "cv" else None
-    check = tables.check_target(frame, data.target, data.task, n_folds)
-    problems = check.errors + [readable(p) for p in spec.problems(**dataset.data_facts(frame, spec))]
-    if not problems:
-        try:
-            services.describe(ds, spec, frame)
-        except SpecError as exc:
-            problems += [readable(p) for p in exc.problems]
+    data = spec.data
+    problems, _ = jobs.training_problems(ds, frame, spec)
     st.markdown(
         f"**{ds.label}** · predicting `{data.target}` ({data.task}) · "
         f"{jobs.model_summary(spec.to_dict())} · up to {spec.training.max_epochs} epochs"
@@ -38,7 +29,7 @@ def _launch() -> None:
     )
     if problems:
         st.error(
-            "Fix these before training:\n\n" + "\n".join(f"- {p}" for p in dict.fromkeys(problems)),
+            "Fix these before training:\n\n" + "\n".join(f"- {p}" for p in problems),
             icon=":material/error:",
         )
         left, right = st.columns(2)

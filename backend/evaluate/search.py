@@ -202,16 +202,9 @@ def run_search(
                 "names": [d.name for d in space.dimensions],
             }
         )
-        emit(
-            {
-                "kind": "progress",
-                "done": 0,
-                "total": plan.n_fits,
-                "message": "Search started",
-            }
-        )
+        emit({"kind": "progress", "done": 0, "total": plan.n_fits, "message": "Search started"})
         search.fit(X, y, fold_of_row=fold_of_row)
-        # Fits on a cluster report asynchronously: wait for the last ones' messages.
+        # Fits in other processes report asynchronously: wait for the last ones' messages.
         session.wait_until(
             lambda: progress.fits_ended >= budget.n_fits * len(splits), timeout=_MESSAGE_GRACE_S
         )

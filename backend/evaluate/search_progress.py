@@ -62,14 +62,18 @@ class SearchProgress:
             self.report({"kind": "epoch", **where, **record})
         elif kind == "fit_start":
             self.histories[(*key, fold)] = []
-            self.report(
-                {
-                    "kind": "fit_start",
-                    **where,
-                    "params": self.params.get(key[0], {}),
-                    "n_train": message["n_train"],
-                }
-            )
+            params = self.params.get(key[0], {})
+            self.report({"kind": "fit_start", **where, "params": params, "n_train": message["n_train"]})
+            if fold == FINAL_FOLD:
+                message_text = f"Refitting the best candidate ({key[0] + 1}) on all {message['n_train']} rows"
+                self.report(
+                    {
+                        "kind": "progress",
+                        "done": self.fits_ended,
+                        "total": self.total,
+                        "message": message_text,
+                    }
+                )
         elif kind == "fit_end" and fold != FINAL_FOLD:
             self._fit_end(key, fold, message, where)
 

@@ -2,7 +2,7 @@
 
 from backend.evaluate.experiment import FINAL_FOLD, ExperimentResult, run_experiment
 from backend.evaluate.metrics import METRICS, classification_scores, regression_scores
-from backend.evaluate.search import SearchResult, run_search, search_metric, time_first_fit
+from backend.evaluate.search import SearchFailed, SearchResult, run_search, search_metric, time_first_fit
 from backend.evaluate.search_plan import SearchPlan, plan_search
 from backend.evaluate.search_space import resolve_space
 from backend.evaluate.splits import make_splits
@@ -11,6 +11,7 @@ __all__ = [
     "FINAL_FOLD",
     "METRICS",
     "ExperimentResult",
+    "SearchFailed",
     "SearchPlan",
     "SearchResult",
     "classification_scores",

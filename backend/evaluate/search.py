@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import FitFailedWarning
 
 from backend.compute import ComputeSettings, compute_session, load_compute_settings
 from backend.data import infer_schema
@@ -139,6 +141,9 @@ def run_search(
     SpecError
         Before any training: the spec is invalid or does not fit the data, has no search, or searches a
         name that is not a parameter of the pipeline (named in the message) or a value it refuses.
+    SearchFailed
+        When every fit failed (each failure is also reported as a ``fit_end`` event with its error);
+        when only some failed, their candidates score NaN and rank last.
     ClusterUnavailable
         When a Dask scheduler is configured but cannot be used.
     """
@@ -203,7 +208,15 @@ def run_search(
             }
         )
         emit({"kind": "progress", "done": 0, "total": plan.n_fits, "message": "Search started"})
-        search.fit(X, y, fold_of_row=fold_of_row)
+        try:
+            with warnings.catch_warnings():
+                # Failed fits are reported as events, with their errors; scikit-learn's warnings would
+                # repeat them as tracebacks.
+                warnings.simplefilter("ignore", FitFailedWarning)
+                warnings.filterwarnings("ignore", message="One or more of the test scores are non-finite")
+                search.fit(X, y, fold_of_row=fold_of_row)
+        except ValueError as exc:
+            raise _all_failed(progress) or exc from None
         # Fits in other processes report asynchronously: wait for the last ones' messages.
         session.wait_until(
             lambda: progress.fits_ended >= budget.n_fits * len(splits), timeout=_MESSAGE_GRACE_S
@@ -267,6 +280,21 @@ def time_first_fit(spec: ExperimentSpec, frame: pd.DataFrame) -> float:
     started = time.perf_counter()
     pipeline.fit(sample.drop(columns=[target]), y)
     return time.perf_counter() - started
+
+
+class SearchFailed(ValueError):
+    """Every fit of a search failed (a diverging loss for every candidate, say)."""
+
+
+def _all_failed(progress: SearchProgress) -> SearchFailed | None:
+    """A readable error when every fit failed (scikit-learn's own lists tracebacks), else None."""
+    fits = [fit for folds in progress.fits.values() for fit in folds.values()]
+    if not fits or any(fit["error"] is None for fit in fits):
+        return None
+    return SearchFailed(
+        f"All {len(fits)} fits of the search failed, so there is no best candidate. The first failure: "
+        f"{fits[0]['error']}"
+    )
 
 
 def search_metric(spec: ExperimentSpec) -> str:

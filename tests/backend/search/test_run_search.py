@@ -6,7 +6,7 @@ import pytest
 
 from backend.compute import ComputeSettings
 from backend.data import load_sample
-from backend.evaluate import plan_search, run_search, time_first_fit
+from backend.evaluate import SearchFailed, plan_search, run_search, time_first_fit
 from backend.evaluate.search_space import candidate_spec
 from backend.pipeline import build_pipeline, fitted_net
 from backend.spec import ExperimentSpec, SpecError
@@ -189,3 +189,28 @@ def test_a_plan_counts_the_fits_and_a_first_fit_times_them_before_the_search(iri
     assert plan_search(spec, n_rows=150).n_candidates == 8  # the whole grid, once each
     seconds = time_first_fit(spec, iris)
     assert isinstance(seconds, float) and seconds > 0
+
+
+def _diverging(lrs: list[float]) -> ExperimentSpec:
+    spec = ExperimentSpec.for_target("disease_progression", "regression")
+    spec.model.hidden_units = (8,)
+    spec.training.max_epochs = 2
+    spec.training.early_stopping = False
+    spec.search.mode = "grid"
+    spec.search.space = {"lr": lrs, "optimizer": ["sgd"]}
+    return spec
+
+
+def test_a_failing_candidate_ranks_last_and_its_errors_are_reported():
+    events = []
+    result = run_search(_diverging([1e6, 1e-3]), load_sample("diabetes"), report=events.append, compute=LOCAL)
+    table = result.cv_results.set_index("candidate")
+    assert math.isnan(table.loc[0, "mean_test_score"]) and table.loc[0, "rank_test_score"] == 2
+    assert result.best_params == {"lr": 1e-3, "optimizer": "sgd"}
+    (failed,) = [e for e in events if e["kind"] == "candidate_end" and e["candidate"] == 0]
+    assert len(failed["errors"]) == 3 and "Training diverged" in failed["errors"][0]
+
+
+def test_a_search_whose_every_fit_fails_says_why():
+    with pytest.raises(SearchFailed, match="All 3 fits of the search failed.*Training diverged"):
+        run_search(_diverging([1e6]), load_sample("diabetes"), compute=LOCAL)

@@ -31,7 +31,7 @@ def _scores(run: dict, folds: pd.DataFrame) -> None:
             cell.caption(f"± {std:.3f} (std over folds)")
     if folds.empty:
         return
-    shown = folds.assign(fold=folds["fold"] + 1) if cv else folds
+    shown = folds.assign(fold=folds["fold"] + 1) if cv else folds.drop(columns="fold")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=_score_format(metrics))
     if cv and metrics:
         chart = st.container()

@@ -71,23 +71,29 @@ def open_page():
 
 @pytest.fixture(scope="session")
 def trained_home(tmp_path_factory) -> Path:
-    """A home with two finished runs: iris classification (``iris``) and diabetes regression (``diabetes``).
+    """A home with three finished runs: ``iris`` (classification, 2-fold CV), ``iris_holdout`` (a holdout
+    split) and ``diabetes`` (regression).
 
     Trained once for the session through the real store and worker processes.
     """
     home = tmp_path_factory.mktemp("trained") / "home"
     store = RunStore(home)
     runs = {}
+    plans = (
+        ("iris", "iris", "classification", {}),
+        ("iris_holdout", "iris", "classification", {"mode": "holdout"}),
+        ("diabetes", "diabetes", "regression", {}),
+    )
     with JobRunner(store, max_concurrent=2) as runner:
-        for name, task in (("iris", "classification"), ("diabetes", "regression")):
-            frame = load_sample(name)
+        for key, sample, task, evaluation in plans:
+            frame = load_sample(sample)
             target = frame.columns[-1]
-            spec = tiny_spec(target, task)
+            spec = tiny_spec(target, task, **evaluation)
             run_id = store.create_run(
-                spec.to_dict(), frame, name=f"tiny {name}", dataset=name, target=target, task=task
+                spec.to_dict(), frame, name=f"tiny {key}", dataset=sample, target=target, task=task
             )
             runner.submit(run_id)
-            runs[name] = run_id
+            runs[key] = run_id
         for run_id in runs.values():
             assert wait_for(store, run_id)["status"] == "succeeded", store.get_run(run_id)["error"]
     (home / "runs.json").write_text(json.dumps(runs))

@@ -53,6 +53,17 @@ def test_regression_results_show_predicted_vs_actual_and_residuals(trained, open
     assert {"RMSE", "MAE", "R²"} <= {m.label for m in at.metric}
 
 
+def test_holdout_results_show_one_split_without_spread(trained, open_page):
+    at = open_page("results", run=trained["iris_holdout"])
+    assert not at.exception and not at.error
+    assert "Holdout scores" in [h.value for h in at.subheader]
+    assert not any("std over folds" in c.value for c in at.caption)
+    scores = at.dataframe[0].value
+    assert len(scores) == 1 and "fold" not in scores and "accuracy" in scores
+    titles = chart_titles(at)
+    assert "Confusion matrix (out-of-fold)" in titles and "accuracy per fold" not in titles
+
+
 def test_downloads_are_the_pipeline_model_card_and_out_of_fold_csv(trained, open_page):
     run_id = trained["iris"]
     at = open_page("results", run=run_id)

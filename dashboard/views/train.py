@@ -74,9 +74,8 @@ def _live(run_id: str, was_active: bool) -> None:
     epochs = services.store().epochs(run_id)
     progress = jobs.progress(run, epochs)
     active = run["status"] in jobs.ACTIVE
-    st.subheader(run["name"])
     st.caption(f"Run `{run_id}` · {run['status']}")
-    bar, elapsed, remaining, cancel = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
+    bar, elapsed, remaining = st.columns([4, 1, 1], vertical_alignment="bottom")
     bar.progress(progress.fraction, text=progress.message)
     elapsed.metric("Elapsed", jobs.duration(progress.elapsed) or "–")
     remaining.metric(
@@ -84,8 +83,6 @@ def _live(run_id: str, was_active: bool) -> None:
         jobs.duration(progress.remaining) or "–",
         help="Assumes every fold trains all its epochs; early stopping can end sooner.",
     )
-    if active:
-        cancel.button("Cancel", icon=":material/stop:", on_click=jobs.cancel_run, args=(run_id,))
     panels.curves(run, epochs, key=f"live.{run_id}")
     panels.status_message(run)
     if run["status"] == "succeeded":
@@ -109,4 +106,9 @@ if run_id is not None:
         state.show_run(None)
     else:
         active = record["status"] in jobs.ACTIVE
+        title, cancel = st.columns([5, 1], vertical_alignment="bottom")
+        title.subheader(record["name"])
+        if active:
+            # Outside the timed part: a click reruns the whole page once, which then stops polling.
+            cancel.button("Cancel", icon=":material/stop:", on_click=jobs.cancel_run, args=(run_id,), width="stretch")
         st.fragment(_live, run_every=POLL_S if active else None)(run_id, active)

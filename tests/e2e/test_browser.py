@@ -48,6 +48,24 @@ def page(browser, server) -> Page:
     context.close()
 
 
+def start_long_run(page: Page) -> str:
+    """Start a run of 3000 epochs without early stopping (it trains until cancelled); return its id."""
+    go(page, "Model")
+    fill(page, "Epochs", 3000)
+    page.get_by_text("Early stopping", exact=True).click()
+    settle(page)
+    go(page, "Train")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name="Cancel").wait_for()
+    return run_id_in_url(page)
+
+
+def wait_training(store: RunStore, run_id: str) -> None:
+    """Wait until the run's worker has recorded its first epoch."""
+    while store.get_run(run_id)["status"] != "running" or store.epochs(run_id).empty:
+        time.sleep(0.2)
+
+
 def wine_csv(tmp_path):
     """A user's table: the target first, a text category, numbers; written as a plain CSV."""
     frame = load_sample("wine")
@@ -96,17 +114,9 @@ def test_upload_pick_target_train_and_use_the_downloaded_pickle(page, tmp_path):
 
 def test_switching_pages_and_reloading_never_stop_a_running_job(page, server):
     url, home = server
-    go(page, "Model")
-    fill(page, "Epochs", 3000)
-    page.get_by_text("Early stopping", exact=True).click()
-    settle(page)
-    go(page, "Train")
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_role("button", name="Cancel").wait_for()
-    run_id = run_id_in_url(page)
+    run_id = start_long_run(page)
     store = RunStore(home)
-    while store.get_run(run_id)["status"] != "running" or store.epochs(run_id).empty:
-        time.sleep(0.2)
+    wait_training(store, run_id)
 
     switches = {name: go(page, name) for name in ("Data", "Model", "Results", "Runs", "Predict", "Train")}
     print("page switch seconds while a job trains:", {k: round(v, 2) for k, v in switches.items()})
@@ -135,17 +145,9 @@ def test_a_server_restart_shows_the_run_in_flight_as_interrupted(browser, tmp_pa
         page.goto(url)
         page.get_by_text("Ready:").wait_for()
         settle(page)
-        go(page, "Model")
-        fill(page, "Epochs", 3000)
-        page.get_by_text("Early stopping", exact=True).click()
-        settle(page)
-        go(page, "Train")
-        page.get_by_role("button", name="Train", exact=True).click()
-        page.get_by_role("button", name="Cancel").wait_for()
-        run_id = run_id_in_url(page)
+        run_id = start_long_run(page)
         store = RunStore(home)
-        while store.get_run(run_id)["status"] != "running" or store.epochs(run_id).empty:
-            time.sleep(0.2)
+        wait_training(store, run_id)
         worker = store.get_run(run_id)["pid"]
         page.close()
     # The server has stopped: its job ended with it, and says so.

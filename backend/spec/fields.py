@@ -26,7 +26,8 @@ class FieldSpec:
 
     ``min``/``max`` bound numbers (for ``int_list``: each item); ``min_items``/``max_items`` bound the
     length of a list; ``choices`` lists the allowed values of a ``choice``; ``check(value, where)`` lists
-    the problems of a ``mapping``'s value.
+    the problems of a ``mapping``'s value. ``modalities`` / ``architectures`` name the kinds of data and
+    the architectures the setting applies to (None: all), so a form can leave out what does not apply.
     """
 
     name: str
@@ -40,6 +41,14 @@ class FieldSpec:
     min_items: int | None = None
     max_items: int | None = None
     check: Callable[[Any, str], list[str]] | None = dataclasses.field(default=None, repr=False, compare=False)
+    modalities: tuple[str, ...] | None = None
+    architectures: tuple[str, ...] | None = None
+
+    def applies_to(self, modality: str, architecture: str) -> bool:
+        """Whether the setting matters for this kind of data and architecture (None: for every one)."""
+        return (self.modalities is None or modality in self.modalities) and (
+            self.architectures is None or architecture in self.architectures
+        )
 
 
 def setting(
@@ -54,6 +63,8 @@ def setting(
     min_items: int | None = None,
     max_items: int | None = None,
     check: Callable[[Any, str], list[str]] | None = None,
+    modalities: tuple[str, ...] | None = None,
+    architectures: tuple[str, ...] | None = None,
 ) -> Any:
     """Declare a spec field with its metadata (a ``dataclasses.field``)."""
     if kind not in KINDS:
@@ -68,6 +79,8 @@ def setting(
         "min_items": min_items,
         "max_items": max_items,
         "check": check,
+        "modalities": modalities,
+        "architectures": architectures,
     }
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda: list(default), metadata=metadata)
@@ -98,6 +111,8 @@ def field_specs(section_cls: type) -> list[FieldSpec]:
                 min_items=meta["min_items"],
                 max_items=meta["max_items"],
                 check=meta.get("check"),
+                modalities=meta.get("modalities"),
+                architectures=meta.get("architectures"),
             )
         )
     return specs

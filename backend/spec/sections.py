@@ -42,6 +42,7 @@ class DataSpec:
         label="Image or text column",
         kind="text",
         help="Images and text only: the column holding the image files or the texts; empty finds it in the data.",
+        modalities=("images", "text"),
     )
     task: str = setting(
         "classification",
@@ -62,6 +63,7 @@ class DataSpec:
         kind="choice",
         choices=NUMERIC_IMPUTE,
         help="How a missing value in a numeric column is filled (constant fills 0).",
+        modalities=("table",),
     )
     numeric_scaler: str = setting(
         "standard",
@@ -69,6 +71,7 @@ class DataSpec:
         kind="choice",
         choices=NUMERIC_SCALERS,
         help="How numeric columns are rescaled before training; networks learn best on standardised inputs.",
+        modalities=("table",),
     )
     categorical_impute: str = setting(
         "most_frequent",
@@ -76,6 +79,7 @@ class DataSpec:
         kind="choice",
         choices=CATEGORICAL_IMPUTE,
         help="How a missing category is filled (constant adds a category named 'missing').",
+        modalities=("table",),
     )
     max_categories: int = setting(
         50,
@@ -84,6 +88,7 @@ class DataSpec:
         min=2,
         max=10000,
         help="A categorical column with more distinct values than this is refused; exclude it instead.",
+        modalities=("table",),
     )
     scale_target: bool = setting(
         True,
@@ -98,6 +103,7 @@ class DataSpec:
         min=4,
         max=512,
         help="Images only: every image is resized to this many pixels a side before training and prediction.",
+        modalities=("images",),
     )
     image_color: str = setting(
         "auto",
@@ -105,12 +111,14 @@ class DataSpec:
         kind="choice",
         choices=IMAGE_COLORS,
         help="Images only: rgb reads three channels, gray one; auto uses gray when every training image is gray.",
+        modalities=("images",),
     )
     image_normalize: bool = setting(
         True,
         label="Normalise images",
         kind="bool",
         help="Images only: standardise each colour channel with the training images' mean and spread.",
+        modalities=("images",),
     )
     loader_workers: int = setting(
         2,
@@ -120,6 +128,7 @@ class DataSpec:
         max=16,
         help="Images only: processes that read large image sets from disk while the network trains (0 reads "
         "them in the training process).",
+        modalities=("images",),
     )
     max_tokens: int = setting(
         20000,
@@ -128,6 +137,7 @@ class DataSpec:
         min=10,
         max=1000000,
         help="Text only: the most frequent words kept; rarer words all read as one unknown word.",
+        modalities=("text",),
     )
     min_freq: int = setting(
         1,
@@ -136,6 +146,7 @@ class DataSpec:
         min=1,
         max=1000,
         help="Text only: words seen fewer times than this in the training texts read as unknown.",
+        modalities=("text",),
     )
     max_length: int = setting(
         200,
@@ -144,12 +155,14 @@ class DataSpec:
         min=4,
         max=5000,
         help="Text only: longer texts are cut after this many words and punctuation marks.",
+        modalities=("text",),
     )
     lowercase: bool = setting(
         True,
         label="Lower-case texts",
         kind="bool",
         help="Text only: treat 'Good' and 'good' as the same word.",
+        modalities=("text",),
     )
 
 
@@ -174,6 +187,7 @@ class ModelSpec:
         min_items=1,
         max_items=8,
         help="The number of units in each hidden layer, from input to output.",
+        architectures=("mlp",),
     )
     activation: str = setting(
         "relu",
@@ -181,6 +195,7 @@ class ModelSpec:
         kind="choice",
         choices=ACTIVATIONS,
         help="The non-linearity applied after each hidden layer.",
+        architectures=("mlp", "convnet"),
     )
     dropout: float = setting(
         0.0,
@@ -195,6 +210,7 @@ class ModelSpec:
         label="Batch normalisation",
         kind="bool",
         help="Normalise each hidden layer's outputs over the batch, which can speed up training.",
+        architectures=("mlp", "convnet"),
     )
     conv_channels: tuple[int, ...] = setting(
         (16, 32),
@@ -205,9 +221,13 @@ class ModelSpec:
         min_items=1,
         max_items=8,
         help="ConvNet only: the number of filters in each convolution block; each block halves the image size.",
+        modalities=("images",),
+        architectures=("convnet",),
     )
     kernel_size: int = setting(
-        3, label="Kernel size", kind="int", min=1, max=11, help="ConvNet only: the side of each square filter."
+        3, label="Kernel size", kind="int", min=1, max=11, help="ConvNet only: the side of each square filter.",
+        modalities=("images",),
+        architectures=("convnet",),
     )
     pooling: str = setting(
         "max",
@@ -215,12 +235,16 @@ class ModelSpec:
         kind="choice",
         choices=POOLINGS,
         help="ConvNet only: how each block shrinks the image by 2 (max or average), or none.",
+        modalities=("images",),
+        architectures=("convnet",),
     )
     augment_flip: bool = setting(
         False,
         label="Random flips",
         kind="bool",
         help="ConvNet only: mirror training images left-right at random (never at prediction).",
+        modalities=("images",),
+        architectures=("convnet",),
     )
     augment_rotation: float = setting(
         0.0,
@@ -229,6 +253,8 @@ class ModelSpec:
         min=0.0,
         max=45.0,
         help="ConvNet only: rotate training images by up to this angle either way (never at prediction).",
+        modalities=("images",),
+        architectures=("convnet",),
     )
     embedding_dim: int = setting(
         64,
@@ -237,6 +263,7 @@ class ModelSpec:
         min=2,
         max=1024,
         help="Text only: the length of the vector learned for each word.",
+        modalities=("text",),
     )
     rnn_type: str = setting(
         "lstm",
@@ -244,18 +271,26 @@ class ModelSpec:
         kind="choice",
         choices=RNN_TYPES,
         help="TextRNN only: LSTM, or the lighter GRU.",
+        modalities=("text",),
+        architectures=("textrnn",),
     )
     rnn_units: int = setting(
-        64, label="Recurrent units", kind="int", min=1, max=2048, help="TextRNN only: the size of the memory."
+        64, label="Recurrent units", kind="int", min=1, max=2048, help="TextRNN only: the size of the memory.",
+        modalities=("text",),
+        architectures=("textrnn",),
     )
     rnn_layers: int = setting(
-        1, label="Recurrent layers", kind="int", min=1, max=4, help="TextRNN only: stacked recurrent layers."
+        1, label="Recurrent layers", kind="int", min=1, max=4, help="TextRNN only: stacked recurrent layers.",
+        modalities=("text",),
+        architectures=("textrnn",),
     )
     bidirectional: bool = setting(
         False,
         label="Bidirectional",
         kind="bool",
         help="TextRNN only: read each text both forwards and backwards.",
+        modalities=("text",),
+        architectures=("textrnn",),
     )
 
 

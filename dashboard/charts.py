@@ -40,6 +40,14 @@ def column_distribution(series: pd.Series, numeric: bool, max_bars: int = 12) ->
     return fig
 
 
+def counts_bar(counts: pd.Series, title: str, height: int = 360) -> go.Figure:
+    """Horizontal bars of precomputed counts (e.g. the most frequent words), the largest on top."""
+    fig = go.Figure(go.Bar(x=counts.to_numpy(), y=[str(i) for i in counts.index], orientation="h", marker_color=_PALETTE[0]))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height=height)
+
+
 def learning_curves(epochs: pd.DataFrame, column: str, by: str = "fold", title: str | None = None) -> go.Figure:
     """Train (solid) and validation (dashed) curves of ``column`` per epoch, one colour per ``by`` group.
 

@@ -8,7 +8,9 @@ import pandas as pd
 
 from backend import data as tables
 from backend.spec import ExperimentSpec
+from backend.spec.sections import ARCHITECTURES_FOR
 from dashboard import services, state
+from dashboard.media import ALL_SAMPLES, infer_modality
 from dashboard.state import Dataset
 from dashboard.widgets import forget_widgets
 
@@ -18,8 +20,8 @@ UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "pq", "jsonl", "
 
 def sample_dataset(name: str) -> Dataset:
     """The bundled sample ``name`` as a :class:`Dataset`."""
-    info = tables.SAMPLES[name]
-    return Dataset(label=info.title, key=f"sample:{name}", sample=name)
+    info = ALL_SAMPLES[name]
+    return Dataset(label=info.title, key=f"sample:{name}", sample=name, modality=info.modality)
 
 
 def upload_dataset(filename: str, content: bytes, sheet: str | None = None) -> Dataset:
@@ -53,19 +55,34 @@ def choose(ds: Dataset, frame: pd.DataFrame) -> None:
     """Make ``ds`` (already parsed as ``frame``) the session's dataset.
 
     A new dataset resets the target (a sample's own target, else the last column), the task (the
-    sample's, else inferred) and the excluded columns; model and training settings are kept.
+    sample's, else inferred), the kind of data (the dataset's, or inferred from the columns) and the
+    excluded columns; model and training settings are kept, but an architecture that cannot read the
+    data gives way to one that can.
     """
     if not state.set_dataset(ds):
         return
     if ds.sample is not None:
-        info = tables.SAMPLES[ds.sample]
+        info = ALL_SAMPLES[ds.sample]
         target, task = info.target, info.task
     else:
         target = str(frame.columns[-1])
         task = tables.infer_task(frame[target]).task if frame[target].ndim == 1 else "classification"
+    modality = ds.modality if ds.modality != "table" else infer_modality(frame, target)
     state.update_spec("data", {"exclude": []})
     forget_widgets("data", ["target"])
     choose_target(target, task)
+    set_modality(modality)
+
+
+def set_modality(modality: str) -> None:
+    """Switch the kind of data; the architecture follows when it cannot read the new kind."""
+    spec = state.spec_dict()
+    if spec["data"]["modality"] != modality:
+        state.update_spec("data", {"modality": modality, "input_column": ""})
+        forget_widgets("data", ["modality", "input_column"])
+    if spec["model"]["architecture"] not in ARCHITECTURES_FOR[modality]:
+        state.update_spec("model", {"architecture": ARCHITECTURES_FOR[modality][0]})
+        forget_widgets("model", ["architecture"])
 
 
 def choose_target(target: str, task: str) -> None:

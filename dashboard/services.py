@@ -109,9 +109,15 @@ def frame(ds: Dataset) -> pd.DataFrame:
     ------
     TableReadError
         The upload is not a readable table; the message says why.
+    UnsafeArchiveError, ImageArchiveError
+        An uploaded zip of images is refused or unusable.
     """
     if ds.sample is not None:
         return _sample(ds.sample)
+    if ds.modality == "images":
+        from dashboard.media import image_set
+
+        return image_set(ds).frame
     assert ds.content is not None and ds.filename is not None
     return _parse(ds.key, ds.filename, ds.sheet, ds.content)
 

@@ -23,7 +23,8 @@ RUN = "tw.run"
 class Dataset:
     """The table the session works on: a bundled sample or an upload (whose bytes are kept here).
 
-    ``key`` identifies the parsed content, so caches and widgets can tell one dataset from another.
+    ``key`` identifies the parsed content, so caches and widgets can tell one dataset from another;
+    ``modality`` is the kind of data (``"table"``, ``"images"`` from a zip, or ``"text"``).
     """
 
     label: str
@@ -32,6 +33,7 @@ class Dataset:
     sheet: str | None = None
     sample: str | None = None
     content: bytes | None = field(default=None, repr=False, compare=False)
+    modality: str = "table"
 
 
 def dataset() -> Dataset | None:

@@ -15,6 +15,12 @@ from dashboard import state
 #: How choice values read in the form; the spec stores the values themselves.
 CHOICE_LABELS = {
     "mlp": "MLP (multilayer perceptron)",
+    "convnet": "ConvNet (convolutional network)",
+    "textrnn": "TextRNN (reads word order)",
+    "bag": "Bag of word vectors (fast)",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "rgb": "colour (RGB)",
     "cv": "k-fold cross-validation",
     "holdout": "holdout split",
     "adam": "Adam",
@@ -33,10 +39,9 @@ CHOICE_LABELS = {
 }
 
 
-def scope(fs: FieldSpec) -> str | None:
-    """What a field is limited to, from its help text's "<Scope> only:" opening (e.g. "ConvNet"), else None."""
-    head, sep, _ = fs.help.partition(" only:")
-    return head if sep and len(head) < 30 else None
+def fields_for(section: str, modality: str, architecture: str) -> list[str]:
+    """The fields of ``section`` that apply to this kind of data and architecture (the spec's metadata)."""
+    return [fs.name for fs in field_specs(SECTIONS[section]) if fs.applies_to(modality, architecture)]
 
 
 def widget_key(section: str, name: str) -> str:

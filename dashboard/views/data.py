@@ -1,4 +1,4 @@
-"""Data page: upload a table or pick a sample, inspect its columns, choose the target and the task."""
+"""Data page: upload a table or a zip of images, or pick a sample; inspect it, choose the target and the task."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import streamlit as st
 from backend import data as tables
 from backend.spec import SpecError
 from backend.spec.sections import TASKS
-from dashboard import charts, dataset, services, state
+from dashboard import charts, dataset, media, media_panels, services, state
 from dashboard.state import Dataset
 from dashboard.widgets import readable, user_errors, widget_key
 
@@ -41,7 +41,7 @@ def _choose_source() -> bool:
         help="Start from a bundled sample, or upload your own table.",
     )
     if source == SOURCES[0]:
-        names = list(tables.SAMPLES)
+        names = list(media.ALL_SAMPLES)
         sample_key = widget_key("data", "sample")
         if sample_key not in st.session_state:
             st.session_state[sample_key] = current.sample if current and current.sample else tables.DEFAULT_SAMPLE
@@ -49,20 +49,23 @@ def _choose_source() -> bool:
             "Sample",
             names,
             key=sample_key,
-            format_func=lambda n: tables.SAMPLES[n].title,
-            help="Small public tables bundled with scikit-learn, ready to train on.",
+            format_func=lambda n: media.ALL_SAMPLES[n].title,
+            help="Small public tables and handwritten digit images from scikit-learn, and a demo set of "
+            "invented reviews: all bundled, ready to train on.",
         )
-        st.caption(tables.SAMPLES[name].description)
+        st.caption(media.ALL_SAMPLES[name].description)
         ds = dataset.sample_dataset(name)
         dataset.choose(ds, services.frame(ds))
         return True
 
     limit = st.get_option("server.maxUploadSize")
     upload = st.file_uploader(
-        "Table file",
-        type=dataset.UPLOAD_TYPES,
+        "Table file, or a zip of images",
+        type=[*dataset.UPLOAD_TYPES, "zip"],
         key=widget_key("data", "upload"),
-        help="CSV or TSV (delimiter and encoding detected), Excel .xlsx, Parquet, or JSON lines.",
+        help="CSV or TSV (delimiter and encoding detected), Excel .xlsx, Parquet, or JSON lines; a table with a "
+        "column of texts trains a text model. For images, a .zip with one folder per class (cats/1.png, "
+        "dogs/2.jpg) or a CSV of path,label rows inside.",
     )
     st.caption(f"Files up to **{limit} MB** (set by `server.maxUploadSize` in `.streamlit/config.toml`).")
     if upload is None:
@@ -83,7 +86,10 @@ def _choose_source() -> bool:
                     key=widget_key("data", "sheet"),
                     help="The workbook has several sheets; the one chosen here is the table.",
                 )
-        ds = dataset.upload_dataset(upload.name, content, sheet)
+        if upload.name.lower().endswith(".zip"):
+            ds = media.zip_dataset(upload.name, content)
+        else:
+            ds = dataset.upload_dataset(upload.name, content, sheet)
         dataset.choose(ds, services.frame(ds))
     except (ValueError, TypeError) as exc:
         st.error(f"Could not use {upload.name}: {exc}", icon=":material/error:")
@@ -201,13 +207,20 @@ if not _choose_source():
     st.stop()
 with user_errors():
     ds, frame = dataset.active()
-    schema = services.schema(ds)
     st.subheader(ds.label)
-    st.caption(f"{frame.shape[0]:,} rows × {frame.shape[1]:,} columns")
-    _target_and_task(frame, schema)
-    _warnings(ds, frame, schema)
-    preview, columns = st.tabs(["Preview", "Columns"])
-    with preview:
-        st.dataframe(frame.head(100), width="stretch", height=320)
-    with columns:
-        _column_summary(ds.key, schema, frame, state.spec_dict()["data"]["target"])
+    if state.spec_dict()["data"]["modality"] == "images":
+        media_panels.images_overview(ds, frame)
+    else:
+        schema = services.schema(ds)
+        st.caption(f"{frame.shape[0]:,} rows × {frame.shape[1]:,} columns")
+        _target_and_task(frame, schema)
+        media_panels.kind_of_data(frame)
+        if state.spec_dict()["data"]["modality"] == "text":
+            media_panels.text_overview(ds, frame)
+        else:
+            _warnings(ds, frame, schema)
+            preview, columns = st.tabs(["Preview", "Columns"])
+            with preview:
+                st.dataframe(frame.head(100), width="stretch", height=320)
+            with columns:
+                _column_summary(ds.key, schema, frame, state.spec_dict()["data"]["target"])

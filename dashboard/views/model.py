@@ -5,14 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend.spec import SECTIONS, ExperimentSpec, ModelSpec, field_specs
+from backend.spec import SECTIONS, ExperimentSpec, field_specs
 from backend.spec.sections import ARCHITECTURES_FOR
-from dashboard import dataset, jobs, state
-from dashboard.widgets import chosen_value, forget_widgets, scope, spec_section, user_errors
+from dashboard import dataset, jobs, media_panels, search_form, state
+from dashboard.widgets import chosen_value, fields_for, forget_widgets, spec_section, user_errors
 
 PREPROCESSING = ["numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"]
-#: Settings whose help says they apply to images or text only: not drawn for a table.
-TABLE_FIELDS = [fs.name for fs in field_specs(ModelSpec) if scope(fs) in (None, "Classification", "Regression")]
 
 
 def _controls(task: str) -> None:
@@ -20,13 +18,18 @@ def _controls(task: str) -> None:
     architecture, train, evaluate = st.columns(3, gap="large")
     with architecture:
         st.subheader("Architecture")
-        spec_section("model", TABLE_FIELDS, choices={"architecture": ARCHITECTURES_FOR["table"]})
-        with st.expander("Preprocessing", expanded=False):
-            spec_section(
-                "data",
-                PREPROCESSING,
-                disabled={"scale_target": "(Only for regression.)" if task == "classification" else ""},
-            )
+        modality = state.spec_dict()["data"]["modality"]
+        names = fields_for("model", modality, chosen_value("model", "architecture"))
+        spec_section("model", names, choices={"architecture": ARCHITECTURES_FOR[modality]})
+        if modality != "table":
+            media_panels.input_settings(modality)
+        if modality == "table" or task == "regression":
+            with st.expander("Preprocessing" if modality == "table" else "Target", expanded=False):
+                spec_section(
+                    "data",
+                    [n for n in PREPROCESSING if n in fields_for("data", modality, "")],
+                    disabled={"scale_target": "(Only for regression.)" if task == "classification" else ""},
+                )
     with train:
         st.subheader("Training")
         no_stopping = "" if chosen_value("training", "early_stopping") else "(Turn early stopping on to use it.)"
@@ -52,7 +55,8 @@ def _controls(task: str) -> None:
 def _reset() -> None:
     data = state.spec_dict()["data"]
     state.replace_spec(ExperimentSpec().to_dict())
-    state.update_spec("data", {k: data[k] for k in ("target", "task", "exclude")})
+    state.update_spec("data", {k: data[k] for k in ("target", "task", "exclude", "modality", "input_column")})
+    state.update_spec("model", {"architecture": ARCHITECTURES_FOR[data["modality"]][0]})
     state.update_spec("evaluation", {"stratified": data["task"] == "classification"})
     for section, cls in SECTIONS.items():
         forget_widgets(section, [fs.name for fs in field_specs(cls)])
@@ -106,6 +110,8 @@ with user_errors():
     st.caption(f"Dataset **{ds.label}** · target `{state.spec_dict()['data']['target']}`")
     task = state.spec_dict()["data"]["task"]
     _controls(task)
+    st.divider()
+    search_form.search_section(ds, frame, task)
     st.divider()
     problems, description = jobs.training_problems(ds, frame, state.current_spec())
     if problems:

@@ -30,7 +30,7 @@ def text_of(elements) -> str:
 
 
 def for_images_or_text(fs) -> bool:
-    return fs.help.split(" only:")[0] in ("ConvNet", "TextRNN", "Text", "Images", "Images and text")
+    return not fs.applies_to("table", "mlp")
 
 
 def test_every_table_setting_has_a_widget_with_the_fields_label_help_and_bounds(page):

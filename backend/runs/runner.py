@@ -93,22 +93,25 @@ class JobRunner:
     def submit(self, run_id: str) -> None:
         """Queue a run (created with :meth:`RunStore.create_run`); it starts as soon as a slot is free.
 
+        Submitting a run this runner already holds (queued or running) does nothing.
+
         Raises
         ------
         ValueError
             When the run does not exist or is not queued.
         """
-        run = self.store.get_run(run_id)
-        if run is None:
-            raise RunNotFound(run_id, self.store.home)
-        if run["status"] != RunStatus.QUEUED:
-            raise ValueError(f"Run {run_id!r} is {run['status']}; only a queued run can be started.")
         with self._lock:
             if self._stopped.is_set():
                 raise RuntimeError("This job runner has been shut down; create a new one.")
+            if run_id in self._pending or run_id in self._active:
+                return  # already held: queued from the store when this runner started, or submitted twice
+            run = self.store.get_run(run_id)
+            if run is None:
+                raise RunNotFound(run_id, self.store.home)
+            if run["status"] != RunStatus.QUEUED:
+                raise ValueError(f"Run {run_id!r} is {run['status']}; only a queued run can be started.")
             self._learn_job(run["job"])
-            if run_id not in self._pending and run_id not in self._active:
-                self._pending.append(run_id)
+            self._pending.append(run_id)
             self._fill()
             self._ensure_idle()
 
@@ -130,6 +133,8 @@ class JobRunner:
             return False
         if proc is not None:
             _stop_process(proc)
+            # How the worker ended says whether it stopped when asked (SIGTERM) or had to be killed.
+            self.store.add_event(run_id, "worker_stopped", {"exit_code": proc.returncode})
             with self._lock:
                 self._reap()
         elif (

@@ -11,6 +11,7 @@ import time
 from conftest import new_run, wait_for, wait_for_end
 
 from backend.runs import JobRunner
+from backend.runs.worker import EXIT_TERMINATED
 from backend.runs.processes import process_alive
 
 
@@ -67,6 +68,27 @@ def test_cancel_stops_a_running_job_keeping_its_epochs_and_a_queued_one_before_i
     assert not shared_runner.cancel(running)  # already ended
 
 
+def test_cancel_stops_a_worker_with_torch_loaded_by_sigterm_not_sigkill(store, table):
+    # With torch imported, the interpreter's own teardown outlasts the grace before SIGKILL.
+    with JobRunner(store, preload=["backend.runs.training", "jobs_for_tests"], poll_interval=0.1) as runner:
+        run_id = new_run(store, table, "sleep_long")
+        runner.submit(run_id)
+        pid = started_pid(store, run_id)
+        assert runner.cancel(run_id)
+    assert store.get_run(run_id)["status"] == "cancelled"
+    assert not process_alive(pid)
+    assert store.events(run_id, "worker_stopped")[0]["payload"]["exit_code"] == EXIT_TERMINATED
+
+
+def test_submitting_a_run_the_runner_picked_up_at_start_does_nothing(store, table):
+    run_id = new_run(store, table, "record_epochs")
+    with JobRunner(store, preload=["jobs_for_tests"], poll_interval=0.1) as runner:
+        runner.submit(run_id)  # already taken from the store's queue when the runner started
+        runner.submit(run_id)
+        assert wait_for_end(store, run_id)["status"] == "succeeded"
+    assert store.epochs(run_id)["epoch"].tolist() == [1, 2, 3]
+
+
 def test_cancel_kills_a_job_that_ignores_sigterm(shared_store, shared_runner, table):
     run_id = new_run(shared_store, table, "ignore_sigterm_and_sleep")
     shared_runner.submit(run_id)
@@ -74,6 +96,7 @@ def test_cancel_kills_a_job_that_ignores_sigterm(shared_store, shared_runner, ta
     assert shared_runner.cancel(run_id)
     assert shared_store.get_run(run_id)["status"] == "cancelled"
     assert not process_alive(pid)
+    assert shared_store.events(run_id, "worker_stopped")[0]["payload"]["exit_code"] == -signal.SIGKILL
 
 
 def test_cancel_stops_a_run_that_another_process_is_running(shared_store, shared_runner, table):
@@ -101,6 +124,7 @@ def test_a_killed_worker_fails_its_run_and_the_next_queued_run_still_runs(shared
     run = wait_for_end(store, victim)
     assert run["status"] == "failed"
     assert "killed by signal 9 (SIGKILL)" in run["error"]
+    assert store.epochs(victim)["epoch"].tolist() == [1]  # what it recorded before it died stays
     assert wait_for_end(store, following)["status"] == "succeeded"
 
 

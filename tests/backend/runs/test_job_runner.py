@@ -11,8 +11,8 @@ import time
 from conftest import new_run, wait_for, wait_for_end
 
 from backend.runs import JobRunner
-from backend.runs.worker import EXIT_TERMINATED
 from backend.runs.processes import process_alive
+from backend.runs.worker import EXIT_TERMINATED
 
 
 def started_pid(store, run_id) -> int:

@@ -8,6 +8,7 @@ in :mod:`backend.data.reader`).
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -72,7 +73,7 @@ def read_csv(src: Source) -> Parsed:
         # The first block was valid UTF-8 but a later one is not: a legacy Windows encoding.
         encoding = "cp1252"
         df = _parse_csv(src, delimiter, encoding, decimal, engine)
-    return df, names if len(names) == df.shape[1] else None
+    return _ungroup_numbers(df, decimal), names if len(names) == df.shape[1] else None
 
 
 def _parse_csv(src: Source, delimiter: str, encoding: str, decimal: str, engine: str) -> pd.DataFrame:
@@ -105,6 +106,36 @@ def _parse_csv(src: Source, delimiter: str, encoding: str, decimal: str, engine:
             f"{src.label} could not be read as {_DELIMITER_NAMES[delimiter]}-separated text: {str(err).strip()}. "
             "Check that every row has as many fields as the header and that quotes are closed."
         ) from err
+
+
+# Numbers written with digit groups ("1,234.5"; "1.234,5" or "1 234,5" with decimal commas), and plain ones.
+_GROUPED = {
+    ".": (re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"), re.compile(r"^[+-]?\d*\.?\d+$"), ","),
+    ",": (re.compile(r"^[+-]?\d{1,3}([. \u00a0\u202f]\d{3})+(,\d*)?$"), re.compile(r"^[+-]?\d*,?\d+$"), ". \u00a0\u202f"),
+}
+
+
+def _ungroup_numbers(df: pd.DataFrame, decimal: str) -> pd.DataFrame:
+    """Turn text columns of numbers with thousands separators into numbers.
+
+    A column converts only when every value is a number and at least one has digit groups, so codes
+    such as "1,2" in a comma-decimal file or free text are left alone.
+    """
+    grouped, plain, separators = _GROUPED[decimal]
+    for position, dtype in enumerate(df.dtypes):
+        if not (pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)):
+            continue
+        values = df.iloc[:, position].dropna()
+        if values.empty or not all(isinstance(v, str) for v in values.head(100)):
+            continue
+        text = values.astype(str).str.strip()
+        is_grouped = text.str.match(grouped)
+        if not is_grouped.any() or not (is_grouped | text.str.match(plain)).all():
+            continue
+        digits = text.str.replace(f"[{separators}]", "", regex=True).str.replace(decimal, ".", regex=False)
+        numbers = pd.to_numeric(digits, errors="coerce")
+        df.isetitem(position, numbers.reindex(df.index))
+    return df
 
 
 def _holds_raw_bytes(df: pd.DataFrame) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import formats
@@ -42,8 +43,8 @@ def read_table(source: Any, filename: str | None = None, sheet: str | None = Non
     ------
     TableReadError
         The file is empty, has a header but no rows, is binary under a text name, is not a
-        workbook, lacks the sheet, has duplicate or blank column names, is a corrupt Parquet
-        file, or has an unsupported extension. The message says what to do.
+        workbook, lacks the sheet, has duplicate or blank column names, has nested values (lists,
+        records), is a corrupt Parquet file, or has an unsupported extension. The message says what to do.
     """
     src = open_source(source, filename)
     fmt = _format_of(src)
@@ -95,6 +96,18 @@ def _format_of(src: Source) -> str:
     )
 
 
+def _nested_columns(df: pd.DataFrame) -> list[str]:
+    """Columns whose values are lists, arrays or records (Parquet's nested types, JSON arrays and objects)."""
+    nested = []
+    for position, dtype in enumerate(df.dtypes):
+        if not pd.api.types.is_object_dtype(dtype):
+            continue
+        values = df.iloc[:, position].dropna().head(100)
+        if any(isinstance(v, (list, dict, tuple, np.ndarray)) for v in values):
+            nested.append(str(df.columns[position]))
+    return nested
+
+
 def _checked(src: Source, df: pd.DataFrame, names: list[str] | None) -> pd.DataFrame:
     """Validate column names and rows; name columns as the file wrote them."""
     df.columns = [str(name).strip() for name in (names if names is not None else df.columns)]
@@ -123,6 +136,13 @@ def _checked(src: Source, df: pd.DataFrame, names: list[str] | None) -> pd.DataF
         listed = ", ".join(f"'{name}' ({n} times)" for name, n in duplicates.items())
         raise TableReadError(
             f"{src.label} has duplicate column names: {listed}. Rename the columns so that each name is unique."
+        )
+    nested = _nested_columns(df)
+    if nested:
+        listed = ", ".join(f"'{name}'" for name in nested[:10]) + (", ..." if len(nested) > 10 else "")
+        raise TableReadError(
+            f"{src.label} has {len(nested)} column(s) of nested values (lists or records): {listed}. "
+            "Torchwork reads flat tables: flatten these into one column per field, or drop them, and upload again."
         )
     if len(df) == 0:
         shown = ", ".join(list(df.columns)[:10]) + (", ..." if df.shape[1] > 10 else "")

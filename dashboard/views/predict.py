@@ -1,11 +1,11 @@
-"""Predict page: a stored run's pipeline or an uploaded .pkl, new rows checked and predicted, a CSV back."""
+"""Predict page: a stored run's pipeline or an uploaded .pkl; new rows, images or texts predicted; a CSV back."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import dataset, jobs, panels, prediction, services, state
+from dashboard import dataset, jobs, media, media_panels, panels, prediction, services, state
 from dashboard.widgets import user_errors, widget_key
 
 SOURCES = ("A run trained here", "Upload a .pkl")
@@ -65,7 +65,11 @@ def _rows(run_id: str | None) -> tuple[pd.DataFrame | None, str]:
 st.title("Predict")
 with user_errors():
     chosen = _choose_model()
-    if chosen is not None:
+    kind = "table" if chosen is None else media.input_kind(chosen[0])
+    if chosen is not None and kind != "table":
+        st.caption(f"**{chosen[1]}** reads {'images' if kind == 'images' else 'texts'}.")
+        media_panels.predict_inputs(chosen[0], kind)
+    elif chosen is not None:
         pipeline, model_name, run_id = chosen
         used = prediction.used_columns(pipeline)
         st.caption(f"**{model_name}** reads {len(used)} column(s): " + ", ".join(f"`{c}`" for c in used))

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from backend.evaluate.metrics import METRICS
-from dashboard import charts, jobs, panels, services, state
+from dashboard import charts, jobs, media_panels, panels, services, state
 from dashboard.widgets import user_errors, widget_key
 
 
@@ -122,7 +122,9 @@ def _show(run: dict) -> None:
         return
     files = jobs.files(run)
     if "oof" in files:
-        _diagnostics(run, pd.read_csv(files["oof"]))
+        oof = pd.read_csv(files["oof"])
+        _diagnostics(run, oof)
+        media_panels.mistakes(run, oof)
     _downloads(run, files)
 
 

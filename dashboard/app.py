@@ -17,6 +17,7 @@ PAGES = [
     st.Page("views/results.py", title="Results", icon=":material/monitoring:"),
     st.Page("views/predict.py", title="Predict", icon=":material/batch_prediction:"),
     st.Page("views/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("views/settings.py", title="Settings", icon=":material/settings:"),
 ]
 
 st.set_page_config(page_title="Torchwork", page_icon=":material/neurology:", layout="wide")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from backend.evaluate.metrics import METRICS
-from dashboard import charts, jobs, media_panels, panels, services, state
+from dashboard import artifacts_panel, charts, jobs, media_panels, panels, search_panels, services, state
 from dashboard.widgets import user_errors, widget_key
 
 
@@ -110,7 +110,9 @@ def _show(run: dict) -> None:
         return
     panels.status_message(run)
     store = services.store()
-    epochs = store.epochs(run["id"])
+    epochs = search_panels.shown_epochs(run, store.epochs(run["id"]))
+    if search_panels.is_search(run):
+        search_panels.results(run)
     if run["status"] == "succeeded":
         _scores(run, pd.DataFrame(store.get_result(run["id"], "fold_scores") or []))
         dropped = (run.get("summary") or {}).get("n_dropped") or 0
@@ -126,6 +128,7 @@ def _show(run: dict) -> None:
         _diagnostics(run, oof)
         media_panels.mistakes(run, oof)
     _downloads(run, files)
+    artifacts_panel.render(run)
 
 
 st.title("Results")

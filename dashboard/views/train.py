@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import dataset, jobs, panels, services, state
+from dashboard import dataset, jobs, panels, search_panels, services, state
 from dashboard.widgets import user_errors, widget_key
 
 #: Seconds between two looks at a run in progress.
@@ -83,7 +83,10 @@ def _live(run_id: str, was_active: bool) -> None:
         jobs.duration(progress.remaining) or "–",
         help="Assumes every fold trains all its epochs; early stopping can end sooner.",
     )
-    panels.curves(run, epochs, key=f"live.{run_id}")
+    if search_panels.is_search(run):
+        search_panels.live(run, epochs)
+    else:
+        panels.curves(run, epochs, key=f"live.{run_id}")
     panels.status_message(run)
     if run["status"] == "succeeded":
         st.success("Training finished.", icon=":material/check_circle:")

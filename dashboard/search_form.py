@@ -1,0 +1,249 @@
+"""The Model page's search form: several values or a range per hyperparameter, the plan and a time estimate.
+
+Each searchable setting (``backend.spec.search.SEARCHABLE``) gets one control. Numbers take a list
+(``0.001, 0.01``) or a range (``0.0001 .. 0.1 log``); hidden layers take layouts separated by ``;``;
+choices and switches take a multiselect. A control left empty is not searched: the setting above applies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from backend.compute import ComputeSettingsError, load_compute_settings
+from backend.spec import SECTIONS, ExperimentSpec, FieldSpec, SpecError, field_specs
+from backend.spec.search import SCORING_BY_TASK, SEARCHABLE
+from dashboard import jobs, services, state
+from dashboard.state import Dataset
+from dashboard.widgets import CHOICE_LABELS, spec_section, user_errors, widget_key
+
+#: Session-state key of the last timed fit: ``{"key": ..., "seconds": ...}``.
+ESTIMATE = "tw.search_estimate"
+_SWITCH = {False: "off", True: "on"}
+
+
+class SearchValuesError(ValueError):
+    """A search control whose text is not a list of values or a range; the message shows how to write one."""
+
+
+def _field(path: str) -> FieldSpec:
+    section, name = path.split(".")
+    return next(fs for fs in field_specs(SECTIONS[section]) if fs.name == name)
+
+
+def _number(text: str, whole: bool, label: str) -> int | float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise SearchValuesError(
+            f"{label}: {text!r} is not a number; write values like 0.001, 0.01 or a range like 0.0001 .. 0.1 log"
+        ) from None
+    if whole:
+        if value != int(value):
+            raise SearchValuesError(f"{label}: {text!r} is not a whole number; write values like 10, 20")
+        return int(value)
+    return value
+
+
+def parse_values(fs: FieldSpec, text: str) -> dict[str, Any] | None:
+    """The search-space entry written in a number or layer control; None when the text is empty.
+
+    ``"0.001, 0.01"`` is a list of values, ``"0.0001 .. 0.1 log"`` a (log-uniform) range, and for hidden
+    layers ``"32; 64, 32"`` two layouts.
+
+    Raises
+    ------
+    SearchValuesError
+        The text is neither, with an example of what to write.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if fs.kind == "int_list":
+        layouts = []
+        for part in (p.strip() for p in text.split(";")):
+            if not part:
+                continue
+            sizes = [p for p in part.replace(" ", ",").split(",") if p]
+            if not sizes or not all(s.isdigit() and int(s) > 0 for s in sizes):
+                raise SearchValuesError(
+                    f"{fs.label}: {part!r} is not a layout of layer sizes; write layouts like 32; 64, 32"
+                )
+            layouts.append([int(s) for s in sizes])
+        return {"values": layouts}
+    whole = fs.kind == "int"
+    if ".." in text:
+        low_text, _, rest = text.partition("..")
+        words = rest.split()
+        log = len(words) == 2 and words[1].lower() == "log"
+        if not words or len(words) > 2 or (len(words) == 2 and not log):
+            raise SearchValuesError(f"{fs.label}: write a range as low .. high, or low .. high log")
+        low, high = _number(low_text.strip(), whole, fs.label), _number(words[0], whole, fs.label)
+        return {"low": low, "high": high, "log": log}
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    return {"values": list(dict.fromkeys(_number(p, whole, fs.label) for p in parts))}
+
+
+def format_values(fs: FieldSpec, entry: Any) -> str:
+    """The text a number or layer control shows for a stored search-space entry (the inverse of parsing)."""
+    if entry is None:
+        return ""
+    if isinstance(entry, list | tuple):
+        entry = {"values": list(entry)}
+    if "values" in entry:
+        if fs.kind == "int_list":
+            return "; ".join(", ".join(str(u) for u in layout) for layout in entry["values"])
+        return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in entry["values"])
+    log = " log" if entry.get("log") else ""
+    return f"{entry['low']:g} .. {entry['high']:g}{log}"
+
+
+def _control(path: str, entry: Any) -> Any:
+    """Draw the control of one searchable setting; return its search-space entry (None: not searched)."""
+    fs = _field(path)
+    key = widget_key("search", f"space.{path}")
+    help_text = f"{fs.help} Leave empty to keep the setting above."
+    if fs.kind in ("choice", "bool"):
+        options = list(fs.choices or ()) if fs.kind == "choice" else [False, True]
+        if key not in st.session_state:
+            stored = (entry or {}).get("values", entry) if isinstance(entry, dict) else entry
+            st.session_state[key] = [v for v in (stored or []) if v in options]
+        chosen = st.multiselect(
+            fs.label,
+            options,
+            key=key,
+            help=help_text,
+            placeholder="Not searched",
+            format_func=lambda v: _SWITCH[v] if isinstance(v, bool) else CHOICE_LABELS.get(v, v),
+        )
+        return {"values": list(chosen)} if chosen else None
+    if key not in st.session_state:
+        st.session_state[key] = format_values(fs, entry)
+    example = "32; 64, 32" if fs.kind == "int_list" else ("10, 20" if fs.kind == "int" else "0.0001 .. 0.1 log")
+    text = st.text_input(fs.label, key=key, help=help_text, placeholder=f"Not searched (e.g. {example})")
+    return parse_values(fs, text)
+
+
+def _space_controls() -> dict[str, Any]:
+    """Every searchable setting's control, in two columns; the search space they describe."""
+    stored = state.spec_dict()["search"]["space"]
+    space: dict[str, Any] = {}
+    cells = st.columns(2)
+    for i, (path, name) in enumerate(SEARCHABLE.items()):
+        with cells[i % 2]:
+            try:
+                entry = _control(path, stored.get(name))
+            except SearchValuesError as exc:
+                st.error(str(exc), icon=":material/error:")
+                entry = stored.get(name)
+            if entry is not None:
+                space[name] = entry
+    return space
+
+
+def n_workers() -> str:
+    """Where a search's fits would run now, in words, for the estimate (local processes or a cluster)."""
+    try:
+        settings = load_compute_settings(services.home())
+    except ComputeSettingsError:
+        return "1 process"
+    if settings.target == "dask":
+        return f"the Dask cluster at {settings.scheduler}"
+    count = _parallel()
+    return f"{count} local process{'es' if count != 1 else ''}"
+
+
+def _parallel() -> int:
+    try:
+        settings = load_compute_settings(services.home())
+    except ComputeSettingsError:
+        return 1
+    if settings.target == "dask":
+        return 1  # unknown until the cluster is asked; the estimate says so
+    return max(os.cpu_count() or 1, 1) if settings.n_jobs == -1 else max(settings.n_jobs, 1)
+
+
+def _estimate_key(ds: Dataset, spec: ExperimentSpec) -> str:
+    # The timed fit uses the settings above and the search folds; the searched values do not change it.
+    payload = spec.to_dict()
+    payload["search"] = {"folds": payload["search"]["folds"]}
+    return f"{ds.key}:{json.dumps(payload, sort_keys=True)}"
+
+
+def _plan(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) -> None:
+    """The search's candidates × folds before it starts, and a time estimate from one timed fit."""
+    from backend.evaluate.search_plan import plan_search
+
+    target = frame[spec.data.target].dropna()
+    n_classes = int(target.nunique()) if spec.data.task == "classification" else None
+    try:
+        plan = plan_search(spec, len(target), n_classes)
+    except (SpecError, ValueError):
+        return  # the page lists the spec's problems below
+    rounds = (
+        " then ".join(f"{c} on {r:,} rows" for c, r in plan.rounds) if plan.mode == "halving" else ""
+    )
+    text = f"**{plan.n_candidates} candidates × {plan.n_folds} folds = {plan.n_fits - 1} fits**, plus one refit of the best"
+    if rounds:
+        text = f"**{plan.n_fits - 1} fits** in halving rounds ({rounds}), plus one refit of the best"
+    st.markdown(text)
+    key = _estimate_key(ds, spec)
+    timed = st.session_state.get(ESTIMATE)
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    if left.button(
+        "Estimate the time",
+        icon=":material/timer:",
+        help="Times one fit of the settings above on a search fold's share of the rows, here and now.",
+    ):
+        with user_errors(), st.spinner("Timing one fit…"):
+            from backend.evaluate.search import time_first_fit
+
+            timed = {"key": key, "seconds": time_first_fit(spec, frame)}
+            st.session_state[ESTIMATE] = timed
+    if timed and timed["key"] == key:
+        seconds = timed["seconds"]
+        parallel = _parallel()
+        total = seconds * plan.n_fits / parallel
+        right.info(
+            f"**Estimate: about {jobs.duration(total) or '0 s'}** on {n_workers()} — one timed fit took "
+            f"{seconds:.1f} s, times {plan.n_fits} fits"
+            + (f", shared by {parallel} processes" if parallel > 1 else "")
+            + ". Candidates with more epochs or wider layers take longer; early stopping, less.",
+            icon=":material/timer:",
+        )
+    else:
+        right.caption("Estimate: press the button to time one fit (takes about as long as one fit).")
+
+
+def search_section(ds: Dataset, frame: pd.DataFrame, task: str) -> None:
+    """The Model page's search settings: mode, searched values, budget, scoring, folds and the plan."""
+    st.subheader("Hyperparameter search")
+    mode_cell, budget = st.columns([1, 2])
+    with mode_cell:
+        mode = spec_section("search", ["mode"]).get("mode", state.spec_dict()["search"]["mode"])
+    if mode == "none":
+        mode_cell.caption("Choose grid, random or halving to try several settings and keep the best.")
+        return
+    with budget:
+        spec_section(
+            "search",
+            ["n_candidates", "time_limit_s", "scoring", "folds", "halving_factor"],
+            choices={"scoring": SCORING_BY_TASK.get(task)},
+            disabled={
+                "n_candidates": "(Grid search tries its whole grid.)" if mode == "grid" else "",
+                "halving_factor": "" if mode == "halving" else "(Halving search only.)",
+            },
+        )
+    st.markdown(
+        "**Values to try** — numbers: a list (`0.001, 0.01`)"
+        + (" or a range (`0.0001 .. 0.1 log`, sampled log-uniformly)" if mode != "grid" else "")
+        + "; hidden layers: layouts separated by `;` (`32; 64, 32`)."
+    )
+    space = _space_controls()
+    state.update_spec("search", {"space": space})
+    with user_errors():
+        _plan(ds, frame, state.current_spec())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +11,14 @@ import streamlit as st
 
 from backend import data as tables
 from backend.home import torchwork_home
+from backend.limits import ENV as LIMIT_ENV
+from backend.limits import load_limits
 from backend.runs import JobRunner, RunStore
 from backend.spec import ExperimentSpec
 from dashboard.state import Dataset
 
 #: The environment variable that sets how many training jobs run at once (the rest wait in the queue).
-MAX_JOBS_ENV = "TORCHWORK_MAX_JOBS"
+MAX_JOBS_ENV = LIMIT_ENV["max_jobs"]
 
 _RUNNERS: list[JobRunner] = []
 
@@ -28,17 +29,14 @@ def home() -> Path:
 
 
 def max_jobs() -> int:
-    """How many jobs run at once: ``$TORCHWORK_MAX_JOBS``, 1 by default.
+    """How many jobs run at once: ``$TORCHWORK_MAX_JOBS``, 1 by default (see :mod:`backend.limits`).
 
     Raises
     ------
     ValueError
         The variable is not a whole number of at least 1.
     """
-    raw = os.environ.get(MAX_JOBS_ENV, "").strip() or "1"
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{MAX_JOBS_ENV}={raw!r} must be a whole number of at least 1, such as 2.")
-    return int(raw)
+    return load_limits().max_jobs
 
 
 @st.cache_resource(show_spinner=False)

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..limits import ENV as LIMIT_ENV
+from ..limits import load_limits
 from . import formats
 from .sniff import EXTENSIONS, sniff_format
 from .source import Source, TableReadError, open_source
@@ -42,12 +44,20 @@ def read_table(source: Any, filename: str | None = None, sheet: str | None = Non
     Raises
     ------
     TableReadError
-        The file is empty, has a header but no rows, is binary under a text name, is not a
+        The file is empty, is larger or has more rows or columns than the limits of
+        :mod:`backend.limits` allow, has a header but no rows, is binary under a text name, is not a
         workbook, lacks the sheet, has duplicate or blank column names, has nested values (lists,
         records), is a corrupt Parquet file, or has an unsupported extension. The message says what to do.
     """
     src = open_source(source, filename)
     fmt = _format_of(src)
+    limits = load_limits()
+    if src.size > limits.max_upload_mb * 1_000_000:
+        raise TableReadError(
+            f"{src.label} is {src.size / 1e6:,.1f} MB, more than this installation's limit of "
+            f"{limits.max_upload_mb:,} MB (set by {LIMIT_ENV['max_upload_mb']}). Upload a sample of the rows, "
+            "or ask the administrator to raise the limit."
+        )
     if fmt != "excel" and sheet is not None:
         raise TableReadError(
             f"{src.label} is not an Excel workbook, so it has no sheets; leave the sheet unset."
@@ -60,7 +70,15 @@ def read_table(source: Any, filename: str | None = None, sheet: str | None = Non
         df, names = formats.read_parquet(src)
     else:
         df, names = formats.read_json(src, lines=fmt == "jsonl")
-    return _checked(src, df, names)
+    df = _checked(src, df, names)
+    for count, name, what in ((len(df), "max_rows", "rows"), (df.shape[1], "max_columns", "columns")):
+        if count > getattr(limits, name):
+            raise TableReadError(
+                f"{src.label} has {count:,} {what}, more than this installation's limit of "
+                f"{getattr(limits, name):,} (set by {LIMIT_ENV[name]}). Upload fewer {what}, or ask the "
+                "administrator to raise the limit."
+            )
+    return df
 
 
 def list_sheets(source: Any, filename: str | None = None) -> list[str]:

@@ -66,8 +66,8 @@ def check_target(df: pd.DataFrame, target: str, task: str, n_folds: int | None =
     """Check that ``df[target]`` can be learned as ``task`` (with ``n_folds``-fold CV, if given).
 
     Errors: the column is missing, all missing, constant (one class), non-numeric or infinite for
-    regression, more than :data:`MAX_CLASSES` classes on a continuous-looking target, fewer rows
-    than folds. Warnings: rows with a missing target (dropped before training), classes with
+    regression, more than :data:`MAX_CLASSES` classes on a continuous-looking target (or more than
+    :data:`MAX_INT_CLASSES` fractional values), more classes than half the rows, fewer rows than folds. Warnings: rows with a missing target (dropped before training), classes with
     fewer samples than folds.
     """
     check = TargetCheck()
@@ -121,9 +121,22 @@ def _check_regression(check: TargetCheck, values: pd.Series, target: str) -> Non
 
 
 def _check_classification(check: TargetCheck, values: pd.Series, target: str, n_distinct: int) -> None:
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    if numeric and MAX_INT_CLASSES < n_distinct <= MAX_CLASSES and not _is_integral(values):
+        check.errors.append(
+            f"'{target}' has {n_distinct} distinct fractional values (e.g. {_show(values.iloc[0])}) and looks "
+            "continuous: as classification each value would be its own class. Choose regression."
+        )
+        return
     if n_distinct <= MAX_CLASSES:
         return
-    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    if not numeric and n_distinct * 2 > len(values):
+        # Most classes then hold a single row: an identifier or free text, not a label.
+        check.errors.append(
+            f"'{target}' has {n_distinct} classes in {len(values)} rows, so most classes have one row to learn "
+            "from, as an identifier or free text would. Choose a column of labels that repeat."
+        )
+        return
     if numeric:
         check.errors.append(
             f"'{target}' has {n_distinct} distinct numeric values and looks continuous: "

@@ -24,6 +24,8 @@ from ..callbacks import Callback, PrintLog, StopTraining
 from ..callbacks.base import HOOKS, overrides
 from ..dataset import Split, ValidSplit, iterate_batches, iterator_param_names
 from ..history import History
+from ..limits import ENV as LIMIT_ENV
+from ..limits import LimitExceeded, load_limits
 from ..routing import accepted_names, check_accepted, check_prefixes, params_for, split_prefix
 from .inputs import to_input_tensor, to_weight_tensor, validate_X, validate_X_y
 from .persistence import PersistenceMixin
@@ -32,6 +34,35 @@ from .sizes import infer_module_sizes
 
 class TrainingDivergedError(ValueError):
     """The loss stopped being a finite number."""
+
+
+class ModelTooLargeError(LimitExceeded):
+    """The network would have more weights than this installation allows (``TORCHWORK_MAX_PARAMETERS``)."""
+
+
+# Bytes each weight costs in training: itself, its gradient and two optimiser moments, in float32.
+_TRAINING_BYTES_PER_PARAMETER = 16
+
+
+def _check_size(module_class: type, kwargs: dict) -> None:
+    """Refuse a module with too many parameters before any memory is given to it.
+
+    The module is built on torch's "meta" device, which records shapes and allocates nothing.
+    """
+    try:
+        with torch.device("meta"):
+            probe = module_class(**kwargs)
+        n = sum(p.numel() for p in probe.parameters() if not isinstance(p, torch.nn.parameter.UninitializedParameter))
+    except Exception:  # a module that cannot be built on the meta device: the real build reports its errors
+        return
+    limit = load_limits().max_parameters
+    if n > limit:
+        gigabytes = n * _TRAINING_BYTES_PER_PARAMETER / 1e9
+        raise ModelTooLargeError(
+            f"The network would have {n:,} parameters (about {gigabytes:.1f} GB to train), more than this "
+            f"installation's limit of {limit:,} (set by {LIMIT_ENV['max_parameters']}). Make it smaller: fewer "
+            "or narrower hidden layers, or fewer input columns."
+        )
 
 
 def resolve_device(device) -> torch.device:
@@ -184,6 +215,7 @@ class NeuralNet(PersistenceMixin, BaseEstimator):
         given = params_for("module", self._routed)
         names, takes_any = accepted_names(self.module)
         check_accepted("module", f"{self.module.__name__}.__init__()", given, names, takes_any)
+        _check_size(self.module, {**inferred, **given})
         return self.module(**{**inferred, **given})
 
     def _build_criterion(self) -> torch.nn.Module:

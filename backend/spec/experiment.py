@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from backend.limits import load_limits, over_limit
 from backend.spec.checks import DataFacts, combination_problems
 from backend.spec.errors import SpecError
 from backend.spec.fields import check_field, field_specs
@@ -114,6 +115,8 @@ class ExperimentSpec:
                 if field_problems:
                     found += field_problems
                     bad.add(f"{name}.{fs.name}")
+        if "training.max_epochs" not in bad and self.training.max_epochs > load_limits().max_epochs:
+            found.append(over_limit("training.max_epochs", self.training.max_epochs, "max_epochs"))
         facts = DataFacts(n_rows=n_rows, class_counts=class_counts, columns=columns)
         return found + combination_problems(self, facts, skip=bad)
 

@@ -125,3 +125,18 @@ def test_an_id_column_is_not_a_category():
     df = pd.DataFrame({"customer": [f"C{i:05d}" for i in range(n)], "x": np.arange(n) % 5, "y": np.arange(n) % 2})
     info = {c.name: c for c in infer_schema(df)}
     assert info["customer"].role == "id_like"
+
+
+def test_a_table_over_the_row_or_column_limit_is_refused_naming_the_setting(monkeypatch):
+    monkeypatch.setenv("TORCHWORK_MAX_ROWS", "3")
+    with pytest.raises(TableReadError, match=r"has 4 rows, more than this installation's limit of 3.*TORCHWORK_MAX_ROWS"):
+        read_table(b"a\n1\n2\n3\n4\n", "rows.csv")
+    monkeypatch.setenv("TORCHWORK_MAX_COLUMNS", "2")
+    with pytest.raises(TableReadError, match=r"3 columns.*TORCHWORK_MAX_COLUMNS"):
+        read_table(b"a,b,c\n1,2,3\n", "cols.csv")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(monkeypatch):
+    monkeypatch.setenv("TORCHWORK_MAX_UPLOAD_MB", "1")
+    with pytest.raises(TableReadError, match=r"2.0 MB, more than this installation's limit of 1 MB.*TORCHWORK_MAX_UPLOAD_MB"):
+        read_table(b"a\n" + b"1\n" * 1_000_000, "big.csv")

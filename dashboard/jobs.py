@@ -160,13 +160,23 @@ def files(run: dict) -> dict[str, Path]:
 
 
 def model_summary(spec: dict[str, Any]) -> str:
-    """A run's network and evaluation on one line, for tables: ``MLP 64-32 relu · 5-fold CV``."""
+    """A run's network and evaluation on one line, for tables: ``MLP 64-32 relu · 5-fold CV``,
+    ``ConvNet 16-32 relu · 5-fold CV``, ``TextRNN lstm 64 · 5-fold CV``, ``Bag 64 · 3-fold CV``."""
     model, evaluation = spec.get("model", {}), spec.get("evaluation", {})
-    words = [str(model.get("architecture", "")).upper(), "-".join(str(u) for u in model.get("hidden_units", []))]
-    words.append(str(model.get("activation", "")))
+    architecture = str(model.get("architecture", "mlp"))
+    if architecture == "convnet":
+        words = ["ConvNet", "-".join(str(c) for c in model.get("conv_channels", [])), str(model.get("activation", ""))]
+    elif architecture == "textrnn":
+        bidirectional = "bidirectional " if model.get("bidirectional") else ""
+        words = ["TextRNN", f"{bidirectional}{model.get('rnn_type', '')}", str(model.get("rnn_units", ""))]
+    elif architecture == "bag":
+        words = ["Bag", str(model.get("embedding_dim", ""))]
+    else:
+        words = [architecture.upper(), "-".join(str(u) for u in model.get("hidden_units", []))]
+        words.append(str(model.get("activation", "")))
     if model.get("dropout"):
         words.append(f"dropout {model['dropout']:g}")
-    if model.get("batch_norm"):
+    if model.get("batch_norm") and architecture in ("mlp", "convnet"):
         words.append("batch norm")
     if evaluation.get("mode") == "holdout":
         scoring = f"holdout {evaluation.get('holdout_fraction', 0):g}"

@@ -91,11 +91,15 @@ def image_column(frame: pd.DataFrame, target: str) -> str | None:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _text_stats(key: str, column: str, lowercase: bool, _texts: pd.Series) -> dict[str, Any]:
-    return describe_texts(_texts, top=20, lowercase=lowercase)
+    stats = describe_texts(_texts, top=100, lowercase=lowercase)
+    # Punctuation marks are tokens too, but the most frequent words say more about the texts.
+    stats["top_words"] = [(t, n) for t, n in stats["top_tokens"] if any(ch.isalnum() for ch in t)][:20]
+    return stats
 
 
 def text_stats(ds: Dataset, frame: pd.DataFrame, column: str, lowercase: bool = True) -> dict[str, Any]:
-    """Length statistics and the most frequent tokens of ``frame[column]`` (computed once per dataset)."""
+    """Length statistics and the most frequent tokens of ``frame[column]`` (computed once per dataset):
+    :func:`backend.preprocess.describe_texts`'s keys plus ``top_words``, the 20 most frequent words."""
     return _text_stats(ds.key, column, lowercase, frame[column])
 
 
@@ -146,8 +150,9 @@ def uploaded_images(files: list[tuple[str, bytes]], folder: Path) -> tuple[list[
 
 
 def predict_images(pipeline: Any, files: list[tuple[str, bytes]]) -> tuple[pd.DataFrame, list[str]]:
-    """Predictions for uploaded images (image files and zips of them): ``image``, ``prediction`` and a
-    ``proba_<class>`` column per class; and the names of files that were not images."""
+    """Predictions for uploaded images (image files and zips of them): ``image``, ``prediction``,
+    ``confidence`` (the highest probability) and a ``proba_<class>`` column per class; and the names of
+    files that were not images."""
     with tempfile.TemporaryDirectory(prefix="torchwork-predict-") as tmp:
         names, sources, skipped = uploaded_images(files, Path(tmp))
         if not sources:
@@ -156,7 +161,8 @@ def predict_images(pipeline: Any, files: list[tuple[str, bytes]]) -> tuple[pd.Da
 
 
 def predict_texts(pipeline: Any, rows: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Predictions for the texts in ``rows[column]``: ``prediction``, ``proba_<class>``, then the rows."""
+    """Predictions for the texts in ``rows[column]``: ``prediction``, ``confidence``, ``proba_<class>``, then
+    the rows."""
     return _predicted(pipeline, rows[column].tolist(), rows.reset_index(drop=True))
 
 
@@ -164,6 +170,7 @@ def _predicted(pipeline: Any, inputs: list[Any], shown: pd.DataFrame) -> pd.Data
     out = pd.DataFrame({"prediction": pipeline.predict(inputs)})
     if hasattr(pipeline, "predict_proba") and hasattr(pipeline, "classes_"):
         proba = np.asarray(pipeline.predict_proba(inputs))
+        out["confidence"] = proba.max(axis=1)
         for j, cls in enumerate(pipeline.classes_):
             out[f"proba_{cls}"] = proba[:, j]
     if "image" in shown:

@@ -111,7 +111,7 @@ def text_overview(ds: Dataset, frame: pd.DataFrame) -> None:
     cells[3].metric("Distinct words", f"{stats['n_distinct_tokens']:,}")
     cells[4].metric("Empty texts", f"{stats['n_empty']:,}")
     left, right = st.columns(2, gap="large")
-    top = pd.Series(dict(stats["top_tokens"]), name="most frequent words")
+    top = pd.Series(dict(stats["top_words"]), name="most frequent words")
     left.plotly_chart(charts.counts_bar(top, "Most frequent words"), width="stretch", key="data.tokens")
     right.plotly_chart(charts.column_distribution(frame[spec["target"]], numeric=False), width="stretch", key="data.labels")
     st.markdown("**Examples**")
@@ -196,6 +196,7 @@ def predict_inputs(pipeline: Any, kind: str) -> None:
             if skipped:
                 st.info(f"{len(skipped)} file(s) that are not images were skipped.", icon=":material/info:")
             _show_predictions(predicted, f"{len(predicted):,} images")
+            _predicted_thumbnails(predicted, {u.name: u.getvalue() for u in uploads})
         return
     upload = st.file_uploader(
         "Texts (a table with a column of texts)",
@@ -218,9 +219,26 @@ def predict_inputs(pipeline: Any, kind: str) -> None:
     _show_predictions(media.predict_texts(pipeline, rows, column), f"{len(rows):,} texts of {upload.name}")
 
 
+def _predicted_thumbnails(predicted: pd.DataFrame, files: dict[str, bytes]) -> None:
+    shown = predicted[predicted["image"].isin(files)].head(4 * GALLERY_COLUMNS)
+    if shown.empty:
+        return
+    st.markdown("**The uploaded images and what the model sees in them**")
+    for start in range(0, len(shown), GALLERY_COLUMNS):
+        cells = st.columns(GALLERY_COLUMNS)
+        for cell, (_, row) in zip(cells, shown.iloc[start : start + GALLERY_COLUMNS].iterrows(), strict=False):
+            cell.image(files[row["image"]], width=72)
+            confidence = f" ({row['confidence']:.0%})" if "confidence" in row else ""
+            cell.caption(f"{row['image']}: **{row['prediction']}**{confidence}")
+
+
 def _show_predictions(predicted: pd.DataFrame, what: str) -> None:
     st.subheader(f"Predictions for {what}")
-    proba = {c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="%.3f") for c in predicted if c.startswith("proba_")}
+    proba = {
+        c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="%.3f")
+        for c in predicted
+        if c.startswith("proba_") or c == "confidence"
+    }
     st.dataframe(predicted, hide_index=True, width="stretch", column_config=proba)
     st.download_button(
         "Download predictions (CSV)",

@@ -10,7 +10,7 @@ from backend.spec import SpecError
 from backend.spec.sections import TASKS
 from dashboard import charts, dataset, media, media_panels, services, state
 from dashboard.state import Dataset
-from dashboard.widgets import readable, user_errors, widget_key
+from dashboard.widgets import chosen_value, readable, user_errors, widget_key
 
 SOURCES = ("Bundled sample", "Upload a file")
 CHART_COLUMNS = 4
@@ -158,6 +158,8 @@ def _target_and_task(frame: pd.DataFrame, schema: list[tables.ColumnInfo]) -> No
     verdict = "inferred" if task == guess.task else f"you chose {task}; the guess was {guess.task}"
     middle.caption(f"Guess: **{guess.task}** because of {guess.reason} ({verdict}).")
 
+    if chosen_value("data", "modality") == "text":
+        return  # a text model reads one column; there is nothing to exclude
     others = [c for c in columns if c != target]
     exclude_key = widget_key("data", "exclude")
     if exclude_key not in st.session_state:

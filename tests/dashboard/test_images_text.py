@@ -123,6 +123,7 @@ def test_a_table_with_a_text_column_shows_length_statistics_and_frequent_words(a
     assert (data["modality"], data["input_column"], data["target"]) == ("text", "comment", "verdict")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Texts"] == "80" and metrics["Empty texts"] == "0"
+    assert not [m for m in at.multiselect if m.key == "w.data.exclude"]
     assert at.session_state["tw.spec"]["model"]["architecture"] == "textrnn"
     # The user can still learn from the whole table instead.
     at.radio(key="w.data.modality").set_value("table").run()
@@ -168,10 +169,12 @@ def test_results_show_misclassified_images_and_texts_from_out_of_fold_prediction
     at = open_page("results", run=media_runs["images"])
     assert not at.exception
     assert "Misclassified out-of-fold" in [h.value for h in at.subheader]
+    assert "ConvNet 4 relu · 2-fold CV" in texts(at.caption)
     # Two epochs of a tiny net get many digits wrong: the gallery shows them with what was predicted.
     assert at.image and "predicted" in texts(at.caption)
     at = open_page("results", run=media_runs["text"])
     assert not at.exception
+    assert "Bag 8 · 2-fold CV" in texts(at.caption)
     gallery = [d.value for d in at.dataframe if "text" in d.value.columns]
     assert gallery and set(gallery[0].columns) == {"text", "true", "predicted", "confidence"}
 
@@ -190,6 +193,8 @@ def test_predict_reads_uploaded_images_and_a_zip(media_runs, open_page):
     proba = predicted[[f"proba_{d}" for d in range(10)]]
     assert ((proba.sum(axis=1) - 1).abs() < 1e-4).all()
     assert at.get("download_button")
+    # The three image files are shown with what was predicted for each.
+    assert len(at.image) == 3 and "0.png: **" in texts(at.caption)
 
 
 def test_predict_reads_a_table_of_texts(media_runs, open_page):
@@ -200,5 +205,5 @@ def test_predict_reads_a_table_of_texts(media_runs, open_page):
     assert not at.exception and not at.error, texts(at.error)
     assert at.selectbox(key="w.predict.text_column").value == "review"
     predicted = at.dataframe[-1].value
-    assert list(predicted.columns[:3]) == ["prediction", "proba_negative", "proba_positive"]
+    assert list(predicted.columns[:4]) == ["prediction", "confidence", "proba_negative", "proba_positive"]
     assert set(predicted["prediction"]) <= {"positive", "negative"} and len(predicted) == 2

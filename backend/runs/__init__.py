@@ -12,6 +12,7 @@
 from backend.runs.jobs import JobInterrupted, failure_message, resolve_job, run_job_in_process
 from backend.runs.runner import JobRunner
 from backend.runs.status import RunStatus
+from backend.runs.storage import StorageError
 from backend.runs.store import RunNotFound, RunStore
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "RunNotFound",
     "RunStatus",
     "RunStore",
+    "StorageError",
     "failure_message",
     "resolve_job",
     "run_job_in_process",

@@ -7,9 +7,11 @@ import logging
 import os
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.runs.status import RunStatus
+from backend.runs.storage import storage_message
 from backend.runs.store import RunNotFound
 
 if TYPE_CHECKING:
@@ -48,8 +50,13 @@ def resolve_job(job: str) -> JobFunction:
     return fn
 
 
-def failure_message(exc: BaseException) -> str:
-    """What a person reads when a job fails: a user error's own message, otherwise its type and message."""
+def failure_message(exc: BaseException, home: Path | None = None) -> str:
+    """What a person reads when a job fails: a user error's own message, what to do when Torchwork's home
+    folder ``home`` cannot be written (a full disk), otherwise the error's type and message."""
+    if home is not None:
+        storage = storage_message(exc, home)
+        if storage is not None:
+            return storage
     text = str(exc).strip()
     if isinstance(exc, (ValueError, TypeError)) and text:
         return text
@@ -80,11 +87,12 @@ def run_job_in_process(store: RunStore, run_id: str) -> RunStatus:
         fn = resolve_job(run["job"])
         fn(store, run_id)
     except Exception as exc:
-        logger.info("run %s failed: %s", run_id, failure_message(exc))
+        message = failure_message(exc, store.home)
+        logger.info("run %s failed: %s", run_id, message)
         store.add_event(
             run_id, "traceback", {"type": type(exc).__name__, "traceback": traceback.format_exc()}
         )
-        store.set_status(run_id, RunStatus.FAILED, failure_message(exc))
+        store.set_status(run_id, RunStatus.FAILED, message)
     except BaseException as exc:
         store.set_status(run_id, RunStatus.INTERRUPTED, _interruption_reason(exc))
         raise

@@ -32,13 +32,20 @@ def write_parquet(data: pd.DataFrame, path: Path) -> None:
             f"The dataset could not be stored ({type(exc).__name__}: {exc}). Give each column a single "
             "type, for example by converting mixed columns to text."
         ) from exc
+    except BaseException:  # a full disk: no half-written file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
 
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` (UTF-8) under a temporary name first, then rename it into place."""
     tmp = _temporary_name(path)
-    tmp.write_text(text, encoding="utf-8")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
 
 

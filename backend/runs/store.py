@@ -24,6 +24,7 @@ from backend.runs.processes import process_alive
 from backend.runs.schema import create_schema
 from backend.runs.snapshot import write_parquet, write_text
 from backend.runs.status import ALLOWED_FROM, RunStatus, parse_status
+from backend.runs.storage import StorageError, storage_message
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +60,26 @@ class RunStore:
     ----------
     home : Path, optional
         Torchwork's home folder; defaults to :func:`backend.home.torchwork_home`.
+
+    Raises
+    ------
+    StorageError
+        When the home folder or its database cannot be written (a read-only folder, a full disk).
     """
 
     def __init__(self, home: Path | None = None):
         self.home = Path(home) if home is not None else torchwork_home()
-        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = self.home / DATABASE_NAME
         self.runs_root = self.home / "runs"
         self._local = threading.local()
-        db.write(self._conn(), create_schema)
+        try:
+            self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+            db.write(self._conn(), create_schema)
+        except (OSError, sqlite3.OperationalError) as exc:
+            message = storage_message(exc, self.home)
+            if message is None:
+                raise
+            raise StorageError(message) from exc
 
     def __repr__(self) -> str:
         return f"RunStore(home={str(self.home)!r})"
@@ -137,6 +149,11 @@ class RunStore:
             What the Runs page lists: a display name, the dataset's name, the target column, the task.
         job : str
             The job function as ``"module:function"``, called as ``fn(store, run_id)``.
+
+        Raises
+        ------
+        StorageError
+            When the home folder cannot be written (a full disk, a read-only folder); nothing is left behind.
         """
         if not isinstance(spec, dict):
             raise TypeError(f"spec must be a dict (the spec's JSON form), got {type(spec).__name__}.")
@@ -155,8 +172,11 @@ class RunStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, name, dataset, target, task, job, RunStatus.QUEUED.value, spec_json, time.time()),
             )
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(folder, ignore_errors=True)
+            message = storage_message(exc, self.home)
+            if message is not None:
+                raise StorageError(message) from exc
             raise
         return run_id
 

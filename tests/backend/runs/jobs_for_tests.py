@@ -55,3 +55,10 @@ def busy_writer(store, run_id):
     for i in range(150):
         store.add_epoch(run_id, {"fold": i % 3, "epoch": i, "train_loss": float(i)})
         store.add_event(run_id, "progress", {"step": i})
+
+
+def write_big_artifact(store, run_id):
+    """Write a signed file larger than the room left on a small disk."""
+    from backend.artifacts import write_signed
+
+    write_signed(b"\0" * 3_000_000, store.run_dir(run_id) / "big.bin", "predictions", store.home)

@@ -176,6 +176,21 @@ def mistakes(run: dict, oof: pd.DataFrame) -> None:
             cell.caption(f"true **{row['true']}** · predicted **{row['predicted']}** ({row['confidence']:.0%})")
 
 
+def pipeline_usage(run: dict) -> str:
+    """How to use a run's downloaded pipeline in Python, in the words of its kind of data."""
+    modality = run["spec"]["data"].get("modality", "table")
+    if modality == "images":
+        what = "a list of image file paths or image bytes (`['cat.png', ...]`)"
+    elif modality == "text":
+        what = "a list of texts (`['Great kettle!', ...]`)"
+    else:
+        what = "a DataFrame with the training columns"
+    return (
+        f"The pipeline is a joblib pickle: `joblib.load(path).predict(X)` on {what}, wherever the torchwork "
+        "package is installed."
+    )
+
+
 # ---------------------------------------------------------------------- predict
 
 

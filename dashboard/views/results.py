@@ -93,10 +93,7 @@ def _downloads(run: dict, files: dict[str, Path]) -> None:
             on_click="ignore",
             key=f"download.{kind}",
         )
-    st.caption(
-        "The pipeline is a joblib pickle: `joblib.load(path).predict(rows)` on a DataFrame with the training "
-        "columns, wherever the torchwork package is installed."
-    )
+    st.caption(media_panels.pipeline_usage(run))
 
 
 def _show(run: dict) -> None:

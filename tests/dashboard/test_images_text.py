@@ -170,6 +170,7 @@ def test_results_show_misclassified_images_and_texts_from_out_of_fold_prediction
     assert not at.exception
     assert "Misclassified out-of-fold" in [h.value for h in at.subheader]
     assert "ConvNet 4 relu · 2-fold CV" in texts(at.caption)
+    assert "a list of image file paths or image bytes" in texts(at.caption)
     # Two epochs of a tiny net get many digits wrong: the gallery shows them with what was predicted.
     assert at.image and "predicted" in texts(at.caption)
     at = open_page("results", run=media_runs["text"])

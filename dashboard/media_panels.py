@@ -238,7 +238,7 @@ def _predicted_thumbnails(predicted: pd.DataFrame, files: dict[str, bytes]) -> N
     shown = predicted[predicted["image"].isin(files)].head(4 * GALLERY_COLUMNS)
     if shown.empty:
         return
-    st.markdown("**The uploaded images and what the model sees in them**")
+    st.markdown("**The uploaded images and their predictions**")
     for start in range(0, len(shown), GALLERY_COLUMNS):
         cells = st.columns(GALLERY_COLUMNS)
         for cell, (_, row) in zip(cells, shown.iloc[start : start + GALLERY_COLUMNS].iterrows(), strict=False):

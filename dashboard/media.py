@@ -59,11 +59,6 @@ def image_set(ds: Dataset) -> tables.ImageSet:
     return _image_set(ds.key, str(services.home()), ds.content)
 
 
-def sample_modality(name: str) -> str:
-    """The kind of data of the bundled sample ``name``."""
-    return ALL_SAMPLES[name].modality
-
-
 def infer_modality(frame: pd.DataFrame, target: str) -> str:
     """``"images"`` when a column holds image files, ``"text"`` when one holds texts of several words,
     else ``"table"``."""

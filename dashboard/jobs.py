@@ -178,7 +178,10 @@ def model_summary(spec: dict[str, Any]) -> str:
         words.append(f"dropout {model['dropout']:g}")
     if model.get("batch_norm") and architecture in ("mlp", "convnet"):
         words.append("batch norm")
-    if evaluation.get("mode") == "holdout":
+    search = spec.get("search") or {}
+    if search.get("mode", "none") != "none":
+        scoring = f"{search['mode']} search, {search.get('folds')}-fold CV"
+    elif evaluation.get("mode") == "holdout":
         scoring = f"holdout {evaluation.get('holdout_fraction', 0):g}"
     else:
         scoring = f"{evaluation.get('folds')}-fold CV"

@@ -102,7 +102,17 @@ def format_values(fs: FieldSpec, entry: Any) -> str:
     return f"{entry['low']:g} .. {entry['high']:g}{log}"
 
 
-def _control(path: str, entry: Any) -> Any:
+#: What each number or layer control suggests writing: a list, and for random and halving search a range.
+_EXAMPLES = {
+    "training.lr": ("0.001, 0.01", "0.0001 .. 0.1 log"),
+    "training.max_epochs": ("10, 20", "10 .. 50"),
+    "training.batch_size": ("32, 64", "16 .. 128"),
+    "model.dropout": ("0, 0.2", "0 .. 0.5"),
+    "model.hidden_units": ("32; 64, 32", "32; 64, 32"),
+}
+
+
+def _control(path: str, entry: Any, grid: bool) -> Any:
     """Draw the control of one searchable setting; return its search-space entry (None: not searched)."""
     fs = _field(path)
     key = widget_key("search", f"space.{path}")
@@ -113,7 +123,7 @@ def _control(path: str, entry: Any) -> Any:
             stored = (entry or {}).get("values", entry) if isinstance(entry, dict) else entry
             st.session_state[key] = [v for v in (stored or []) if v in options]
         chosen = st.multiselect(
-            fs.label,
+            f"{fs.label} to try",
             options,
             key=key,
             help=help_text,
@@ -123,12 +133,13 @@ def _control(path: str, entry: Any) -> Any:
         return {"values": list(chosen)} if chosen else None
     if key not in st.session_state:
         st.session_state[key] = format_values(fs, entry)
-    example = "32; 64, 32" if fs.kind == "int_list" else ("10, 20" if fs.kind == "int" else "0.0001 .. 0.1 log")
-    text = st.text_input(fs.label, key=key, help=help_text, placeholder=f"Not searched (e.g. {example})")
+    listed, ranged = _EXAMPLES.get(path, ("", ""))
+    example = listed if grid else f"{listed}, or {ranged}" if ranged != listed else listed
+    text = st.text_input(f"{fs.label} to try", key=key, help=help_text, placeholder=f"Not searched (e.g. {example})")
     return parse_values(fs, text)
 
 
-def _space_controls() -> dict[str, Any]:
+def _space_controls(grid: bool) -> dict[str, Any]:
     """Every searchable setting's control, in two columns; the search space they describe."""
     stored = state.spec_dict()["search"]["space"]
     space: dict[str, Any] = {}
@@ -136,7 +147,7 @@ def _space_controls() -> dict[str, Any]:
     for i, (path, name) in enumerate(SEARCHABLE.items()):
         with cells[i % 2]:
             try:
-                entry = _control(path, stored.get(name))
+                entry = _control(path, stored.get(name), grid)
             except SearchValuesError as exc:
                 st.error(str(exc), icon=":material/error:")
                 entry = stored.get(name)
@@ -183,7 +194,8 @@ def _plan(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) -> None:
     try:
         plan = plan_search(spec, len(target), n_classes)
     except (SpecError, ValueError):
-        return  # the page lists the spec's problems below
+        st.caption("The number of fits and the time estimate appear once the settings are valid (see below).")
+        return
     rounds = (
         " then ".join(f"{c} on {r:,} rows" for c, r in plan.rounds) if plan.mode == "halving" else ""
     )
@@ -201,7 +213,9 @@ def _plan(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) -> None:
     ):
         with user_errors(), st.spinner("Timing one fit…"):
             from backend.evaluate.search import time_first_fit
+            from backend.runs.training import warm_up
 
+            warm_up()  # a worker pays torch's one-off first-fit costs before any search: leave them out
             timed = {"key": key, "seconds": time_first_fit(spec, frame)}
             st.session_state[ESTIMATE] = timed
     if timed and timed["key"] == key:
@@ -222,28 +236,30 @@ def _plan(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) -> None:
 def search_section(ds: Dataset, frame: pd.DataFrame, task: str) -> None:
     """The Model page's search settings: mode, searched values, budget, scoring, folds and the plan."""
     st.subheader("Hyperparameter search")
-    mode_cell, budget = st.columns([1, 2])
-    with mode_cell:
+    top = st.columns(3)
+    with top[0]:
         mode = spec_section("search", ["mode"]).get("mode", state.spec_dict()["search"]["mode"])
     if mode == "none":
-        mode_cell.caption("Choose grid, random or halving to try several settings and keep the best.")
+        top[1].caption("Choose grid, random or halving to try several settings and keep the best.")
         return
-    with budget:
-        spec_section(
-            "search",
-            ["n_candidates", "time_limit_s", "scoring", "folds", "halving_factor"],
-            choices={"scoring": SCORING_BY_TASK.get(task)},
-            disabled={
-                "n_candidates": "(Grid search tries its whole grid.)" if mode == "grid" else "",
-                "halving_factor": "" if mode == "halving" else "(Halving search only.)",
-            },
-        )
+    disabled = {
+        "n_candidates": "(Grid search tries its whole grid.)" if mode == "grid" else "",
+        "halving_factor": "" if mode == "halving" else "(Halving search only.)",
+    }
+    cells = [*top[1:], *st.columns(3)]
+    for cell, name in zip(cells, ["scoring", "folds", "n_candidates", "time_limit_s", "halving_factor"], strict=True):
+        with cell:
+            spec_section("search", [name], choices={"scoring": SCORING_BY_TASK.get(task)}, disabled=disabled)
+    st.caption(
+        "Each candidate is scored by cross-validation on the search folds (stratified and shuffled as the "
+        "Evaluation settings say); the best is then refitted on every row and becomes the run's model."
+    )
     st.markdown(
         "**Values to try** — numbers: a list (`0.001, 0.01`)"
         + (" or a range (`0.0001 .. 0.1 log`, sampled log-uniformly)" if mode != "grid" else "")
         + "; hidden layers: layouts separated by `;` (`32; 64, 32`)."
     )
-    space = _space_controls()
+    space = _space_controls(mode == "grid")
     state.update_spec("search", {"space": space})
     with user_errors():
         _plan(ds, frame, state.current_spec())

@@ -112,9 +112,12 @@ def live(run: dict, epochs: pd.DataFrame) -> None:
     board = leaderboard(run)
     finished = len(board)
     st.subheader("Leaderboard")
+    if "n_candidates" not in info:
+        st.caption("Preparing the search: checking the searched parameters against the pipeline…")
+        return
     st.caption(
-        f"{finished} of {planned or '?'} candidates finished, ranked by {_label(info.get('metric', 'score'))} "
-        f"(mean ± std over {info.get('n_folds', '?')} folds) · fits run on {info.get('compute', '…')}."
+        f"{finished} of {planned} candidates finished, ranked by {_label(info.get('metric', 'score'))} "
+        f"(mean ± std over {info.get('n_folds')} folds) · fits run on {info.get('compute')}."
     )
     if board.empty:
         st.caption("No candidate has finished all its folds yet.")

@@ -16,8 +16,13 @@ def _scores(run: dict, folds: pd.DataFrame) -> None:
     summary = jobs.scores(run)
     metrics = [m for m in METRICS if m in summary]
     evaluation = run["spec"]["evaluation"]
-    cv = evaluation["mode"] == "cv"
-    st.subheader(f"{evaluation['folds']}-fold cross-validation" if cv else "Holdout scores")
+    # A search scores its best candidate on the search folds, whatever the evaluation settings say.
+    searched = search_panels.is_search(run)
+    cv = evaluation["mode"] == "cv" or searched
+    n_folds = run["spec"]["search"]["folds"] if searched else evaluation["folds"]
+    st.subheader(
+        f"{n_folds}-fold cross-validation" + (" of the best candidate" if searched else "") if cv else "Holdout scores"
+    )
     cells = st.columns(max(len(metrics), 1))
     for cell, metric in zip(cells, metrics, strict=False):
         mean, std = summary[metric]["mean"], summary[metric]["std"]

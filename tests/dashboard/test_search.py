@@ -29,6 +29,7 @@ def search_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("search") / "home"
     store = RunStore(home)
     spec = _search_spec(lr=[0.01, 0.05])
+    spec.evaluation.folds = 3  # not used by a search: its candidates are scored on the search folds
     run_id = store.create_run(
         spec.to_dict(), load_sample("iris"), name="tiny search", dataset="iris", target="species",
         task="classification",
@@ -87,7 +88,9 @@ def test_search_form_explains_a_mistyped_value_and_a_range_in_a_grid(app, tmp_pa
 def test_results_page_shows_the_full_table_parallel_coordinates_and_score_per_parameter(search_run, open_page):
     at = open_page("results", run=search_run)
     assert not at.exception and not at.error
-    assert "Hyperparameter search" in [h.value for h in at.subheader]
+    subheaders = [h.value for h in at.subheader]
+    assert "Hyperparameter search" in subheaders
+    assert "2-fold cross-validation of the best candidate" in subheaders
     table = at.dataframe[0].value
     assert len(table) == 2 and {"rank", "candidate", "lr", "Accuracy (mean)", "± std", "fold 1", "fold 2"} <= set(
         table.columns

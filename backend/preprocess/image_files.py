@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,41 +75,15 @@ def open_image(source: ImageSource) -> Image.Image:
     ValueError
         With a short reason (not found, not an image, truncated, too large, unsupported mode).
     """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # PIL warns about odd metadata; the pixels are what matter
-            with _raw(source) as image:
-                image.load()
-                return _eight_bit(image)
-    except FileNotFoundError:
-        raise ValueError("file not found") from None
-    except IsADirectoryError:
-        raise ValueError("a folder, not an image file") from None
-    except UnidentifiedImageError:
-        raise ValueError("not an image file, or a format that cannot be read") from None
-    except Image.DecompressionBombError:
-        raise ValueError("too many pixels to decode safely") from None
-    except (OSError, SyntaxError, EOFError) as exc:
-        raise ValueError(f"damaged image: {exc}") from None
+    with _opened(source) as image:
+        image.load()
+        return _eight_bit(image)
 
 
 def image_mode(source: ImageSource) -> str:
     """The image's stored mode (``"L"``, ``"RGB"``, ``"I;16"``...), read from its header only."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with _raw(source) as image:
-                return image.mode
-    except FileNotFoundError:
-        raise ValueError("file not found") from None
-    except IsADirectoryError:
-        raise ValueError("a folder, not an image file") from None
-    except UnidentifiedImageError:
-        raise ValueError("not an image file, or a format that cannot be read") from None
-    except Image.DecompressionBombError:
-        raise ValueError("too many pixels to decode safely") from None
-    except (OSError, SyntaxError, EOFError) as exc:
-        raise ValueError(f"damaged image: {exc}") from None
+    with _opened(source) as image:
+        return image.mode
 
 
 def decode_image(source: ImageSource, channels: int, size: tuple[int, int]) -> np.ndarray:
@@ -137,6 +112,26 @@ def decode_image(source: ImageSource, channels: int, size: tuple[int, int]) -> n
         image = image.resize((width, height), Image.Resampling.BILINEAR)
     pixels = np.asarray(image, dtype=np.uint8)
     return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
+
+
+@contextmanager
+def _opened(source: ImageSource) -> Iterator[Image.Image]:
+    """The image opened lazily, every way of failing turned into a ``ValueError`` with a short reason."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL warns about odd metadata; the pixels are what matter
+            with _raw(source) as image:
+                yield image
+    except FileNotFoundError:
+        raise ValueError("file not found") from None
+    except IsADirectoryError:
+        raise ValueError("a folder, not an image file") from None
+    except UnidentifiedImageError:
+        raise ValueError("not an image file, or a format that cannot be read") from None
+    except Image.DecompressionBombError:
+        raise ValueError("too many pixels to decode safely") from None
+    except (OSError, SyntaxError, EOFError) as exc:
+        raise ValueError(f"damaged image: {exc}") from None
 
 
 def _raw(source: ImageSource) -> Image.Image:

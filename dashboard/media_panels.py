@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from backend.spec import DataSpec, field_specs
-from dashboard import charts, dataset, jobs, media, services, state
+from dashboard import charts, dataset, jobs, media, panels, services, state
 from dashboard.state import Dataset
 from dashboard.widgets import spec_section, user_errors, widget_key
 
@@ -210,7 +210,7 @@ def predict_inputs(pipeline: Any, kind: str) -> None:
             predicted, skipped = media.predict_images(pipeline, [(u.name, u.getvalue()) for u in uploads])
             if skipped:
                 st.info(f"{len(skipped)} file(s) that are not images were skipped.", icon=":material/info:")
-            _show_predictions(predicted, f"{len(predicted):,} images")
+            panels.show_predictions(predicted, f"{len(predicted):,} images")
             _predicted_thumbnails(predicted, {u.name: u.getvalue() for u in uploads})
         return
     upload = st.file_uploader(
@@ -231,7 +231,7 @@ def predict_inputs(pipeline: Any, kind: str) -> None:
         key=widget_key("predict", "text_column"),
         help="The column holding the texts to classify.",
     )
-    _show_predictions(media.predict_texts(pipeline, rows, column), f"{len(rows):,} texts of {upload.name}")
+    panels.show_predictions(media.predict_texts(pipeline, rows, column), f"{len(rows):,} texts of {upload.name}")
 
 
 def _predicted_thumbnails(predicted: pd.DataFrame, files: dict[str, bytes]) -> None:
@@ -245,21 +245,3 @@ def _predicted_thumbnails(predicted: pd.DataFrame, files: dict[str, bytes]) -> N
             cell.image(files[row["image"]], width=72)
             confidence = f" ({row['confidence']:.0%})" if "confidence" in row else ""
             cell.caption(f"{row['image']}: **{row['prediction']}**{confidence}")
-
-
-def _show_predictions(predicted: pd.DataFrame, what: str) -> None:
-    st.subheader(f"Predictions for {what}")
-    proba = {
-        c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="%.3f")
-        for c in predicted
-        if c.startswith("proba_") or c == "confidence"
-    }
-    st.dataframe(predicted, hide_index=True, width="stretch", column_config=proba)
-    st.download_button(
-        "Download predictions (CSV)",
-        data=predicted.to_csv(index=False).encode("utf-8"),
-        file_name="predictions.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-    )

@@ -1,4 +1,4 @@
-"""Parts drawn on more than one page: a run's learning curves, its status message, a run picker."""
+"""Parts drawn on more than one page: a run's learning curves, its status message, a run picker, predictions."""
 
 from __future__ import annotations
 
@@ -68,3 +68,22 @@ def pick_run(label: str, runs: list[dict], current: str | None, key: str) -> str
 def all_runs() -> list[dict]:
     """Every run, newest first."""
     return services.store().list_runs()
+
+
+def show_predictions(predicted: pd.DataFrame, what: str) -> None:
+    """A prediction table, probabilities drawn as bars, with its CSV download."""
+    st.subheader(f"Predictions for {what}")
+    proba = {
+        c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="%.3f")
+        for c in predicted
+        if c.startswith("proba_") or c == "confidence"
+    }
+    st.dataframe(predicted, hide_index=True, width="stretch", column_config=proba)
+    st.download_button(
+        "Download predictions (CSV)",
+        data=predicted.to_csv(index=False).encode("utf-8"),
+        file_name="predictions.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from backend.artifacts.versions import ARTIFACT_FORMAT, library_versions
+from backend.jsonable import plain
 
 if TYPE_CHECKING:
     from backend.evaluate import ExperimentResult
@@ -72,7 +73,7 @@ def model_card(
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "task": spec.data.task,
         "target": spec.data.target,
-        "classes": [_plain(c) for c in result.classes],
+        "classes": [plain(c) for c in result.classes],
         "model": _model(net),
         "spec": spec.to_dict(),
         "seed": spec.training.seed,
@@ -190,7 +191,7 @@ def _metrics(spec: ExperimentSpec, result: ExperimentResult) -> dict[str, Any]:
         "n_folds": len(folds),
         "spread": "std is the population standard deviation (ddof=0) over the folds; min and max bound them",
         "summary": summary,
-        "folds": [{k: _plain(v) for k, v in fold.items()} for fold in folds],
+        "folds": [{k: plain(v) for k, v in fold.items()} for fold in folds],
         "omitted": dict(result.omitted),
     }
 
@@ -299,7 +300,7 @@ def _memory_gb() -> float | None:
 
 def _literal(value: Any) -> str:
     """Python source for one cell of the example row."""
-    value = _plain(value)
+    value = plain(value)
     if value is None or value is pd.NA or value is pd.NaT:
         return "None"
     if isinstance(value, float) and not math.isfinite(value):
@@ -308,11 +309,3 @@ def _literal(value: Any) -> str:
         return repr(value)
     return repr(str(value))
 
-
-def _plain(value: Any) -> Any:
-    """numpy scalars and paths as plain JSON values."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value

@@ -28,6 +28,7 @@ from torch.utils.data import Dataset
 from backend.artifacts.onnx_adapters import exportable
 from backend.artifacts.pickles import write_signed
 from backend.artifacts.versions import torchwork_version
+from backend.jsonable import plain
 
 #: Rows traced to build the graph; its batch dimension stays free.
 EXPORT_ROWS = 8
@@ -286,7 +287,7 @@ def _metadata(parts: _Parts, sample: torch.Tensor) -> dict[str, str]:
         "input": f"{sample.dtype} tensor of shape {['batch', *list(sample.shape[1:])]}: pipeline[:-1].transform(rows)",
     }
     if parts.classifier:
-        props["classes"] = json.dumps([_plain(c) for c in parts.net.classes_])
+        props["classes"] = json.dumps([plain(c) for c in parts.net.classes_])
     names = getattr(parts.preprocess, "get_feature_names_out", None)
     if names is not None:
         with contextlib.suppress(Exception):  # image and text steps may have no feature names
@@ -331,6 +332,3 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else "no message"
 
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

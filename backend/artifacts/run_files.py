@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from backend.artifacts.pickles import save_artifact, write_signed
+from backend.jsonable import plain
 
 if TYPE_CHECKING:
     from backend.evaluate import ExperimentResult
@@ -36,6 +38,7 @@ def write_run_artifacts(
     run_id: str = "",
     home: Path | None = None,
     data_file: str = "data.parquet",
+    card_extras: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write and sign the run's pipeline, script, ONNX network and model card into ``folder``.
 
@@ -54,6 +57,8 @@ def write_run_artifacts(
         The installation that signs the files.
     data_file : str
         The data file the script reads by default (the run's snapshot, in the same folder).
+    card_extras : mapping, optional
+        More top-level entries for the model card (a search's outline).
 
     Returns
     -------
@@ -93,8 +98,9 @@ def write_run_artifacts(
 
     card = model_card(spec, frame, result, run_id=run_id, files=written, onnx=onnx)
     card["artifact"]["script"] = script
+    card.update(card_extras or {})
     written["model_card"] = folder / MODEL_CARD_FILE
-    write_signed(json.dumps(card, indent=2, default=_plain), written["model_card"], "model_card", home)
+    write_signed(json.dumps(card, indent=2, default=plain), written["model_card"], "model_card", home)
     return {"files": {kind: path.name for kind, path in written.items()}, "script": script, "onnx": onnx}
 
 
@@ -127,11 +133,3 @@ def _held_out(result: ExperimentResult, features: pd.DataFrame) -> pd.DataFrame:
     rows = [r for r in rows if r in features.index][:PARITY_ROWS]
     return features.loc[rows] if rows else features.head(PARITY_ROWS)
 
-
-def _plain(value: Any) -> Any:
-    """numpy scalars and paths as plain JSON values."""
-    if hasattr(value, "item") and callable(value.item):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value

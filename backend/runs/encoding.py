@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+
+from backend.jsonable import plain
 
 
 def to_json(value: Any, indent: int | None = None) -> str:
@@ -23,18 +23,13 @@ def to_json(value: Any, indent: int | None = None) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (np.ndarray, pd.Series, pd.Index)):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(
-        f"{type(value).__name__} values cannot be stored as JSON; store numbers, text, lists or dicts, "
-        "and save anything larger as a file in the run folder."
-    )
+    converted = plain(value)
+    if converted is value:
+        raise TypeError(
+            f"{type(value).__name__} values cannot be stored as JSON; store numbers, text, lists or dicts, "
+            "and save anything larger as a file in the run folder."
+        )
+    return converted
 
 
 def as_int(value: Any, name: str) -> int:

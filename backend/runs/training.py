@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,6 +12,7 @@ from backend.artifacts.run_files import MODEL_CARD_FILE, PIPELINE_FILE, write_ru
 from backend.compute import load_compute_settings
 from backend.evaluate import ExperimentResult, SearchResult, run_experiment, run_search
 from backend.evaluate.search_space import candidate_spec
+from backend.jsonable import plain
 from backend.runs.store import RunNotFound, RunStore
 from backend.spec import ExperimentSpec, SpecError
 
@@ -97,15 +96,17 @@ def _save(
     """Write a run's files (predictions, pipeline, script, ONNX, model card) and its results and summary."""
     folder = store.run_dir(run_id)
     write_signed(result.oof.to_csv(index=False), folder / OOF_FILE, "predictions", store.home)
-    written = write_run_artifacts(spec, frame, result, folder, run_id=run_id, home=store.home)
+    card_extras = {"search": search} if search is not None else None
+    written = write_run_artifacts(
+        spec, frame, result, folder, run_id=run_id, home=store.home, card_extras=card_extras
+    )
     store.set_result(run_id, "fold_scores", result.fold_scores.to_dict(orient="records"))
     store.set_result(run_id, "scores", result.summary)
     store.set_result(run_id, "omitted", result.omitted)
-    store.set_result(run_id, "classes", [_plain(c) for c in result.classes])
+    store.set_result(run_id, "classes", [plain(c) for c in result.classes])
     store.set_result(run_id, "onnx", written["onnx"])
     summary = _summary(spec, frame, result, written["files"])
     if search is not None:
-        _add_to_card(folder / written["files"]["model_card"], "search", search, store)
         summary.update(evaluation="search", search=search)
     store.set_summary(run_id, summary)
 
@@ -127,17 +128,10 @@ def _search_outline(result: SearchResult) -> dict[str, Any]:
     }
 
 
-def _add_to_card(path: Path, key: str, value: Any, store: RunStore) -> None:
-    """Add ``key`` to a written model card, signing it again."""
-    card = json.loads(path.read_text(encoding="utf-8"))
-    card[key] = value
-    write_signed(json.dumps(card, indent=2, default=_plain), path, "model_card", store.home)
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A frame's rows as JSON-ready dicts, missing numbers as None (JSON has no NaN)."""
     return [
-        {key: None if isinstance(v, float) and math.isnan(v) else _plain(v) for key, v in row.items()}
+        {key: None if isinstance(v, float) and math.isnan(v) else plain(v) for key, v in row.items()}
         for row in frame.to_dict(orient="records")
     ]
 
@@ -165,11 +159,3 @@ def _spec_of(payload: Any) -> ExperimentSpec:
         return ExperimentSpec.from_dict(payload)
     raise SpecError(f"the run's spec is a {type(payload).__name__}, not a spec")
 
-
-def _plain(value: Any) -> Any:
-    """numpy scalars and paths as plain JSON values."""
-    if hasattr(value, "item") and callable(value.item):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value

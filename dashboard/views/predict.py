@@ -88,13 +88,4 @@ with user_errors():
                     icon=":material/warning:",
                 )
             predicted = prediction.predict(pipeline, rows)
-            st.subheader(f"Predictions for {len(predicted):,} rows of {rows_name}")
-            st.dataframe(predicted, hide_index=True, width="stretch")
-            st.download_button(
-                "Download predictions (CSV)",
-                data=predicted.to_csv(index=False).encode("utf-8"),
-                file_name="predictions.csv",
-                mime="text/csv",
-                icon=":material/download:",
-                on_click="ignore",
-            )
+            panels.show_predictions(predicted, f"{len(predicted):,} rows of {rows_name}")

@@ -58,9 +58,23 @@ def failure_message(exc: BaseException, home: Path | None = None) -> str:
         if storage is not None:
             return storage
     text = str(exc).strip()
+    if _out_of_memory(exc):
+        return (
+            "The run ran out of memory. Use a smaller batch size or network, fewer rows, or fewer jobs at "
+            f"once, then start it again. ({type(exc).__name__}: {text or 'no details'})"
+        )
     if isinstance(exc, (ValueError, TypeError)) and text:
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    # torch reports an exhausted accelerator as OutOfMemoryError, and a failed CPU allocation as a
+    # RuntimeError whose message says so; Python itself raises MemoryError.
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and ("out of memory" in text or "not enough memory" in text)
 
 
 def run_job_in_process(store: RunStore, run_id: str) -> RunStatus:

@@ -14,6 +14,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 from backend.runs.jobs import JobInterrupted, run_job_in_process
@@ -24,6 +26,10 @@ logger = logging.getLogger("backend.runs.worker")
 LOG_FILE = "worker.log"
 # The exit code of a worker that stopped on SIGTERM after recording it (128 + the signal's number).
 EXIT_TERMINATED = 128 + signal.SIGTERM
+# How often a running worker checks that the process that started it is still there.
+PARENT_CHECK_S = 0.5
+
+_stop_reason = "The run was stopped: its worker process received SIGTERM."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     _redirect_output(folder / LOG_FILE)
     signal.signal(signal.SIGTERM, _stop)
+    _watch_parent(os.getppid())
     try:
         run_job_in_process(store, run_id)
     except JobInterrupted:
@@ -87,10 +94,31 @@ def _exit_now(code: int, store: RunStore) -> None:
     os._exit(code)
 
 
+def _watch_parent(parent_pid: int) -> None:
+    """Stop the job, as SIGTERM would, once the process that started this worker has gone.
+
+    A server killed outright (SIGKILL, a crash) cannot stop its workers; left alone, they would train on
+    unseen and outside the next server's limit on running jobs. Polling ``getppid`` works however the
+    parent died: the worker is then adopted by another process.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        global _stop_reason
+        _stop_reason = (
+            f"The run was interrupted: the server that started it (pid {parent_pid}) stopped while it "
+            "ran. Start the run again."
+        )
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _stop(signum: int, frame: object) -> None:
     # Once: a second SIGTERM must not interrupt the recording of the first.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise JobInterrupted("The run was stopped: its worker process received SIGTERM.")
+    raise JobInterrupted(_stop_reason)
 
 
 if __name__ == "__main__":

@@ -62,3 +62,8 @@ def write_big_artifact(store, run_id):
     from backend.artifacts import write_signed
 
     write_signed(b"\0" * 3_000_000, store.run_dir(run_id) / "big.bin", "predictions", store.home)
+
+
+def run_out_of_memory(store, run_id):
+    """Fail as an allocation too large for the machine fails."""
+    raise MemoryError()

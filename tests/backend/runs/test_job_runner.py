@@ -161,3 +161,47 @@ def test_two_concurrent_jobs_write_while_the_store_is_read(store, table, make_ru
         run = store.get_run(run_id)
         assert (run["status"], run["error"]) == ("succeeded", None)
         assert len(store.epochs(run_id)) == 150 and len(store.events(run_id, "progress")) == 150
+
+
+SERVER = """
+import sys, time
+from backend.runs import JobRunner, RunStore
+store = RunStore(sys.argv[1])
+runner = JobRunner(store, preload=["jobs_for_tests"], poll_interval=0.1)
+runner.submit(sys.argv[2])
+time.sleep(600)
+"""
+
+
+def test_a_server_killed_outright_leaves_its_running_job_interrupted_and_finished_runs_intact(store, table):
+    finished = new_run(store, table, "record_epochs", pause=0)
+    with JobRunner(store, preload=["jobs_for_tests"], poll_interval=0.1):
+        assert wait_for_end(store, finished)["status"] == "succeeded"
+    finished_files = sorted(p.name for p in store.run_dir(finished).iterdir())
+
+    running = new_run(store, table, "sleep_long")
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(store.home), running])
+    try:
+        worker = started_pid(store, running)
+        server.kill()  # SIGKILL: the server gets no chance to stop its workers
+        server.wait(timeout=10)
+        run = wait_for_end(store, running, timeout=30)
+    finally:
+        server.kill()
+    assert run["status"] == "interrupted"
+    assert f"the server that started it (pid {server.pid}) stopped" in run["error"]
+    assert not process_alive(worker)
+    assert store.epochs(running)["epoch"].tolist() == [1]
+    # A new server finds nothing to mark, and what finished before is untouched.
+    assert store.mark_interrupted_runs() == []
+    assert store.get_run(finished)["status"] == "succeeded"
+    assert store.epochs(finished)["epoch"].tolist() == [1, 2, 3]
+    assert sorted(p.name for p in store.run_dir(finished).iterdir()) == finished_files
+
+
+def test_a_job_out_of_memory_fails_with_advice(shared_store, shared_runner, table):
+    run_id = new_run(shared_store, table, "run_out_of_memory")
+    shared_runner.submit(run_id)
+    run = wait_for_end(shared_store, run_id)
+    assert run["status"] == "failed"
+    assert run["error"].startswith("The run ran out of memory. Use a smaller batch size or network")

@@ -27,6 +27,8 @@ from backend.routing import accepted_names, split_prefix
 from backend.spec import SEARCHABLE, Dimension, ExperimentSpec, SearchSpec, SpecError, parse_space
 
 _STEPS = ("preprocess__", "net__")
+#: The module arguments a net fills in from the data (see :func:`backend.net.sizes.infer_module_sizes`).
+_INFERRED_SIZES = ("in_features", "in_channels", "num_embeddings", "vocab_size", "out_features")
 
 
 @dataclass(frozen=True)
@@ -289,8 +291,9 @@ def _routed(net: Any, prefix: str) -> dict[str, Any]:
 def _build_module(net: Any) -> None:
     given = _routed(net, "module")
     accepted, takes_any = accepted_names(net.module)
-    # Sizes come from the data when the net fits; any size will do to try the other arguments.
-    sizes = {k: 2 for k in ("in_features", "out_features") if (k in accepted or takes_any) and k not in given}
+    # Sizes come from the data when the net fits (backend.net.sizes); any size will do to try the other
+    # arguments. 2 suits every one of them: a vocabulary needs room for the padding and unknown ids.
+    sizes = {k: 2 for k in _INFERRED_SIZES if (k in accepted or takes_any) and k not in given}
     net.module(**sizes, **given)
 
 

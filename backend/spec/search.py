@@ -34,7 +34,8 @@ SCORING_BY_TASK = {
     "regression": ("auto", "rmse", "mae", "r2"),
 }
 
-#: Spec fields a search can vary -> the net parameter each one sets (the search space's key for it).
+#: Spec fields a search can vary -> the net parameter each one sets (the search space's key for it). A
+#: field's own metadata says which architectures it applies to (``FieldSpec.applies_to``).
 SEARCHABLE = {
     "training.lr": "lr",
     "training.max_epochs": "max_epochs",
@@ -43,6 +44,14 @@ SEARCHABLE = {
     "model.activation": "module__activation",
     "model.dropout": "module__dropout",
     "model.batch_norm": "module__batch_norm",
+    "model.conv_channels": "module__channels",
+    "model.kernel_size": "module__kernel_size",
+    "model.pooling": "module__pooling",
+    "model.embedding_dim": "module__embedding_dim",
+    "model.rnn_type": "module__rnn_type",
+    "model.rnn_units": "module__hidden_size",
+    "model.rnn_layers": "module__num_layers",
+    "model.bidirectional": "module__bidirectional",
 }
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

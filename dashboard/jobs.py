@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 from backend import data as tables
 from backend.evaluate.metrics import METRICS
-from backend.spec import ExperimentSpec, SpecError
+from backend.spec import SECTIONS, ExperimentSpec, SpecError, field_specs
 from dashboard import dataset, services
 from dashboard.state import Dataset
 from dashboard.widgets import readable
@@ -24,7 +25,8 @@ def training_problems(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) ->
     the pipeline it will build (:func:`services.describe`).
 
     The target's own problems come first, then the spec's against the data, then what only building the
-    pipeline finds (a category column with too many values).
+    pipeline finds (a category column with too many values, a searched name the pipeline does not have or
+    a searched value it refuses).
     """
     data, evaluation = spec.data, spec.evaluation
     n_folds = evaluation.folds if evaluation.mode == "cv" else None
@@ -33,9 +35,44 @@ def training_problems(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) ->
     if found:
         return list(dict.fromkeys(found)), None
     try:
-        return [], services.describe(ds, spec, frame)
+        description = services.describe(ds, spec, frame)
     except SpecError as exc:
         return [readable(p) for p in exc.problems], None
+    searched = search_problems(ds, frame, spec)
+    return ([_searched_readable(p) for p in searched], None) if searched else ([], description)
+
+
+def _searched_readable(problem: str) -> str:
+    """A search-space problem naming the form's control: ``search.space['lr']`` becomes **Learning rate to
+    try** (a name no control sets keeps its own)."""
+    from backend.spec.search import SEARCHABLE
+
+    for path, name in SEARCHABLE.items():
+        section, field_name = path.split(".")
+        label = next(fs.label for fs in field_specs(SECTIONS[section]) if fs.name == field_name)
+        problem = problem.replace(f"search.space[{name!r}]", f"**{label} to try**")
+    return readable(problem)
+
+
+def search_problems(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) -> list[str]:
+    """Why ``spec``'s search space does not fit its pipeline (unknown names, refused values); empty when it
+    does or when ``spec`` searches nothing. Checked as the search itself checks, before any training."""
+    if spec.search.mode == "none":
+        return []
+    return list(_search_problems(ds.key, spec.to_json(), frame))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _search_problems(dataset_key: str, spec_json: str, _frame: pd.DataFrame) -> tuple[str, ...]:
+    from backend.evaluate.search_space import resolve_space
+    from backend.pipeline import build_pipeline
+
+    spec = ExperimentSpec.from_json(spec_json)
+    try:
+        resolve_space(spec, build_pipeline(spec, _frame))
+    except SpecError as exc:
+        return tuple(exc.problems)
+    return ()
 
 
 def start_run(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec, name: str) -> str:

@@ -1,8 +1,9 @@
 """The Model page's search form: several values or a range per hyperparameter, the plan and a time estimate.
 
-Each searchable setting (``backend.spec.search.SEARCHABLE``) gets one control. Numbers take a list
-(``0.001, 0.01``) or a range (``0.0001 .. 0.1 log``); hidden layers take layouts separated by ``;``;
-choices and switches take a multiselect. A control left empty is not searched: the setting above applies.
+Each searchable setting (``backend.spec.search.SEARCHABLE``) that applies to the chosen kind of data and
+architecture gets one control. Numbers take a list (``0.001, 0.01``) or a range (``0.0001 .. 0.1 log``);
+hidden layers and convolution blocks take layouts separated by ``;``; choices and switches take a
+multiselect. A control left empty is not searched: the setting above applies.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from backend.spec import SECTIONS, ExperimentSpec, FieldSpec, SpecError, field_s
 from backend.spec.search import SCORING_BY_TASK, SEARCHABLE
 from dashboard import jobs, services, state
 from dashboard.state import Dataset
-from dashboard.widgets import CHOICE_LABELS, spec_section, user_errors, widget_key
+from dashboard.widgets import CHOICE_LABELS, chosen_value, spec_section, user_errors, widget_key
 
 #: Session-state key of the last timed fit: ``{"key": ..., "seconds": ...}``.
 ESTIMATE = "tw.search_estimate"
@@ -109,7 +110,17 @@ _EXAMPLES = {
     "training.batch_size": ("32, 64", "16 .. 128"),
     "model.dropout": ("0, 0.2", "0 .. 0.5"),
     "model.hidden_units": ("32; 64, 32", "32; 64, 32"),
+    "model.conv_channels": ("16; 16, 32", "16; 16, 32"),
+    "model.kernel_size": ("3, 5", "3 .. 7"),
+    "model.embedding_dim": ("32, 64", "16 .. 128 log"),
+    "model.rnn_units": ("32, 64", "16 .. 256 log"),
+    "model.rnn_layers": ("1, 2", "1 .. 3"),
 }
+
+
+def searchable_for(modality: str, architecture: str) -> dict[str, str]:
+    """The searchable settings (spec field -> net parameter) that apply to this data and architecture."""
+    return {path: name for path, name in SEARCHABLE.items() if _field(path).applies_to(modality, architecture)}
 
 
 def _control(path: str, entry: Any, grid: bool) -> Any:
@@ -139,12 +150,15 @@ def _control(path: str, entry: Any, grid: bool) -> Any:
     return parse_values(fs, text)
 
 
-def _space_controls(grid: bool) -> dict[str, Any]:
-    """Every searchable setting's control, in two columns; the search space they describe."""
+def _space_controls(grid: bool, searchable: dict[str, str]) -> dict[str, Any]:
+    """A control for each of ``searchable``'s settings, in two columns; the search space they describe.
+
+    A stored entry of a setting that does not apply (searched before the architecture changed) is dropped.
+    """
     stored = state.spec_dict()["search"]["space"]
     space: dict[str, Any] = {}
     cells = st.columns(2)
-    for i, (path, name) in enumerate(SEARCHABLE.items()):
+    for i, (path, name) in enumerate(searchable.items()):
         with cells[i % 2]:
             try:
                 entry = _control(path, stored.get(name), grid)
@@ -254,12 +268,15 @@ def search_section(ds: Dataset, frame: pd.DataFrame, task: str) -> None:
         "Each candidate is scored by cross-validation on the search folds (stratified and shuffled as the "
         "Evaluation settings say); the best is then refitted on every row and becomes the run's model."
     )
+    searchable = searchable_for(state.spec_dict()["data"]["modality"], chosen_value("model", "architecture"))
+    layouts = [_field(path).label.lower() for path in searchable if _field(path).kind == "int_list"]
     st.markdown(
         "**Values to try** — numbers: a list (`0.001, 0.01`)"
         + (" or a range (`0.0001 .. 0.1 log`, sampled log-uniformly)" if mode != "grid" else "")
-        + "; hidden layers: layouts separated by `;` (`32; 64, 32`)."
+        + "".join(f"; {label}: layouts separated by `;` (`32; 64, 32`)" for label in layouts)
+        + "."
     )
-    space = _space_controls(mode == "grid")
+    space = _space_controls(mode == "grid", searchable)
     state.update_spec("search", {"space": space})
     with user_errors():
         _plan(ds, frame, state.current_spec())

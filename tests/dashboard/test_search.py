@@ -85,6 +85,67 @@ def test_search_form_explains_a_mistyped_value_and_a_range_in_a_grid(app, tmp_pa
     assert any("grid search needs a list of values" in e.value for e in at.error)
 
 
+def _search_controls(at) -> set[str]:
+    keys = {w.key for kind in ("text_input", "multiselect") for w in getattr(at, kind)}
+    return {k.removeprefix("w.search.space.") for k in keys if k.startswith("w.search.space.")}
+
+
+def test_search_form_offers_the_settings_of_the_chosen_architecture(app):
+    at = _model_page_with_search(app)
+    assert {"model.hidden_units", "model.activation", "training.lr"} <= _search_controls(at)
+    assert not {"model.conv_channels", "model.rnn_units", "model.embedding_dim"} & _search_controls(at)
+    # Digit images: a ConvNet's blocks, kernel and pooling, never an MLP's hidden layers.
+    at = at.switch_page("views/data.py").run()
+    at = at.selectbox(key="w.data.sample").set_value("digits").run()
+    at = _model_page_with_search(at)
+    controls = _search_controls(at)
+    assert {"model.conv_channels", "model.kernel_size", "model.pooling", "model.dropout", "training.lr"} <= controls
+    assert not {"model.hidden_units", "model.rnn_units", "model.embedding_dim"} & controls
+    at.text_input(key="w.search.space.model.conv_channels").input("4; 4, 8").run()
+    at.text_input(key="w.search.space.model.kernel_size").input("3, 5").run()
+    assert not at.exception
+    assert at.session_state["tw.spec"]["search"]["space"] == {
+        "module__channels": {"values": [[4], [4, 8]]},
+        "module__kernel_size": {"values": [3, 5]},
+    }
+    assert "4 candidates × 3 folds = 12 fits" in " ".join(m.value for m in at.markdown)
+    assert not at.error, [e.value for e in at.error]
+    # Texts: a recurrent network's units and layers; the bag only its word vectors and dropout.
+    at = at.switch_page("views/data.py").run()
+    at = at.selectbox(key="w.data.sample").set_value("demo_reviews").run()
+    at = _model_page_with_search(at)
+    controls = _search_controls(at)
+    assert {"model.rnn_units", "model.rnn_layers", "model.rnn_type", "model.embedding_dim"} <= controls
+    assert not {"model.hidden_units", "model.conv_channels", "model.activation", "model.batch_norm"} & controls
+    # What was searched for the ConvNet does not follow to a model that has no such setting.
+    assert at.session_state["tw.spec"]["search"]["space"] == {}
+    at = at.selectbox(key="w.model.architecture").set_value("bag").run()
+    controls = _search_controls(at)
+    assert {"model.embedding_dim", "model.dropout"} <= controls and "model.rnn_units" not in controls
+
+
+def test_the_model_page_explains_a_searched_value_the_model_refuses_before_training(app):
+    at = _model_page_with_search(app)
+    at.text_input(key="w.search.space.model.dropout").input("0, 1.5").run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "cannot train yet" in errors
+    assert "**Dropout to try**: the value 1.5 is refused: dropout must be in [0, 1)" in errors
+    assert not any("These settings are valid" in s.value for s in at.success)
+
+
+def test_training_problems_name_a_searched_parameter_the_pipeline_lacks():
+    from dashboard import jobs
+    from dashboard.state import Dataset
+
+    spec = _search_spec(module__hidden_unit=[[4], [8]])
+    frame = load_sample("iris")
+    problems, description = jobs.training_problems(Dataset(key="iris-test", label="iris"), frame, spec)
+    assert description is None
+    assert len(problems) == 1 and "'module__hidden_unit', which is not a parameter of MLP" in problems[0]
+    assert "Did you mean 'module__hidden_units'" in problems[0]
+
+
 def test_results_page_shows_the_full_table_parallel_coordinates_and_score_per_parameter(search_run, open_page):
     at = open_page("results", run=search_run)
     assert not at.exception and not at.error

@@ -11,6 +11,7 @@ import math
 import time
 from typing import Any
 
+import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import Pipeline
@@ -88,7 +89,8 @@ class TrackedPipeline(BaseEstimator):
         self._send("fit_start", n_train=len(X))
         started = time.perf_counter()
         try:
-            pipeline.fit(X, y)
+            with _one_task():
+                pipeline.fit(X, y)
         except Exception as exc:
             self._send(
                 "fit_end", error=f"{type(exc).__name__}: {exc}", fit_time=time.perf_counter() - started
@@ -103,9 +105,10 @@ class TrackedPipeline(BaseEstimator):
         """The ``scoring`` metric on held-out rows (negated when lower is better); reports every metric."""
         check_is_fitted(self, "pipeline_")
         classification = self.classes is not None
-        scores, omitted, part = _score(
-            self.pipeline_, X, np.asarray(y), classification, list(self.classes or [])
-        )
+        with _one_task():
+            scores, omitted, part = _score(
+                self.pipeline_, X, np.asarray(y), classification, list(self.classes or [])
+            )
         part.insert(0, "row", np.asarray(X.index) if hasattr(X, "index") else np.arange(len(part)))
         value = scores.get(self.scoring, math.nan)
         greater_is_better = METRICS[self.scoring][1]
@@ -137,3 +140,13 @@ class TrackedPipeline(BaseEstimator):
         if self.channel is not None:
             message = {"type": kind, "candidate": self.candidate, "iteration": self.iteration}
             self.channel.send({**message, "fold": getattr(self, "fold_", FINAL_FOLD), **payload})
+
+
+def _one_task() -> joblib.parallel_config:
+    """Run the joblib calls inside one fit or score (a ColumnTransformer's, say) in this thread.
+
+    Each fit is already one task of the search's own parallel loop. Left to the session's backend, the
+    steps inside it would become tasks of their own: on a Dask cluster, each would send its fold's rows
+    to the scheduler again and wait for a worker.
+    """
+    return joblib.parallel_config(backend="sequential")

@@ -74,6 +74,21 @@ def test_a_search_on_the_cluster_equals_the_same_search_run_locally(cluster):
     assert len(epochs) == 8 * 3
 
 
+def test_each_fit_on_the_cluster_is_one_task_and_its_steps_run_inside_it(cluster):
+    # A fit's own joblib calls (the ColumnTransformer's, per column group) stay inside its task: left on
+    # the Dask backend they became 25 more tasks, each sending its fold's rows to the cluster again.
+    with distributed.Client(cluster.scheduler_address) as client:
+        with distributed.get_task_stream(client) as stream:
+            result = run_search(
+                _search_spec(),
+                load_sample("iris"),
+                compute=ComputeSettings(scheduler=cluster.scheduler_address),
+            )
+    assert result.n_fits == 8
+    tasks = [str(task["key"]) for task in stream.data]
+    assert len(tasks) <= 8 and all("_fit_and_score" in key for key in tasks), tasks
+
+
 def _threads(channel):
     import torch
 

@@ -37,3 +37,41 @@ def test_tasks_in_worker_processes_report_home_and_share_the_cores():
     assert os.getpid() not in {m["pid"] for m in got}
     assert threads == max(1, len(os.sched_getaffinity(0)) // 2)
     assert {m["threads"] for m in got} == {threads} and {m["total"] for m in got} == {1000.0}
+
+
+def test_a_search_on_two_local_processes_equals_the_same_search_in_this_process():
+    from backend.data import load_sample
+    from backend.evaluate import run_search
+    from backend.spec import ExperimentSpec
+
+    def spec() -> ExperimentSpec:
+        spec = ExperimentSpec.for_target("species")
+        spec.model.hidden_units = (8,)
+        spec.training.max_epochs = 3
+        spec.training.early_stopping = False
+        spec.search.mode = "grid"
+        spec.search.folds = 2
+        spec.search.space = {"lr": [0.005, 0.05], "module__hidden_units": [[4], [8]]}
+        return spec
+
+    frame = load_sample("iris")
+    one_events, two_events = [], []
+    one = run_search(spec(), frame, report=one_events.append, compute=ComputeSettings(n_jobs=1))
+    two = run_search(spec(), frame, report=two_events.append, compute=ComputeSettings(n_jobs=2))
+    assert one.compute == "this process" and two.compute == "2 local processes"
+    scores = ["split0_test_score", "split1_test_score", "mean_test_score", "rank_test_score"]
+    assert two.cv_results[["candidate", "params", *scores]].equals(
+        one.cv_results[["candidate", "params", *scores]]
+    )
+    assert two.best_params == one.best_params and two.best_score == one.best_score
+    rows = frame.drop(columns="species")
+    np.testing.assert_array_equal(
+        two.best.pipeline.predict_proba(rows), one.best.pipeline.predict_proba(rows)
+    )
+    np.testing.assert_array_equal(
+        two.best.oof.sort_values("row").to_numpy(), one.best.oof.sort_values("row").to_numpy()
+    )
+    # Every fit in the worker processes reported home, as each fit here did.
+    for events in (one_events, two_events):
+        assert len([e for e in events if e["kind"] == "fit_end"]) == 8  # 4 candidates x 2 folds
+        assert len([e for e in events if e["kind"] == "epoch" and e["fold"] >= 0]) == 8 * 3

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from backend.data import load_sample
@@ -62,6 +64,55 @@ def test_a_search_spec_runs_end_to_end_into_the_run_store(files, tmp_path):
     assert len(store.get_result(run["id"], "cv_results")) == 4
     assert f"pipeline: {store.run_dir(run['id']) / 'pipeline.pkl'}" in out
     assert (store.run_dir(run["id"]) / "pipeline.pkl").exists()
+
+
+def test_a_cross_validation_spec_runs_end_to_end_into_the_run_store(files, tmp_path):
+    spec = ExperimentSpec.from_json((files / "search.json").read_text())
+    spec.search.mode = "none"
+    spec.search.space = {}
+    spec.evaluation.mode = "cv"
+    spec.evaluation.folds = 3
+    (files / "cv.json").write_text(spec.to_json())
+    home = tmp_path / "home"
+    done = _run("run", str(files / "cv.json"), "--data", str(files / "iris.csv"), home=home)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "3-fold cross-validation, then a fit on every row on 150 rows of iris.csv" in out
+    assert all(f"  fold {k}: accuracy " in out for k in (1, 2, 3)), out
+    assert "succeeded" in out and "  accuracy: " in out and "best of" not in out
+
+    store = RunStore(home)
+    (run,) = store.list_runs()
+    assert run["name"] == "cv" and run["status"] == "succeeded"
+    assert len(store.get_result(run["id"], "fold_scores")) == 3
+    assert f"pipeline: {store.run_dir(run['id']) / 'pipeline.pkl'}" in out
+    assert (store.run_dir(run["id"]) / "pipeline.pkl").exists()
+
+
+def test_a_run_that_diverges_exits_1_saying_why_and_is_stored_as_failed(tmp_path):
+    # A target a million times its input, left unscaled, and SGD at lr=1: the loss overflows at once.
+    x = np.random.default_rng(0).normal(size=64)
+    pd.DataFrame({"x1": x, "x2": x * 1e6}).to_csv(tmp_path / "huge.csv", index=False)
+    spec = ExperimentSpec.for_target("x2", "regression")
+    spec.model.hidden_units = (8,)
+    spec.data.numeric_scaler = "none"
+    spec.data.scale_target = False
+    spec.training.optimizer = "sgd"
+    spec.training.lr = 1.0
+    spec.training.max_epochs = 5
+    spec.training.early_stopping = False
+    spec.evaluation.mode = "cv"
+    spec.evaluation.folds = 2
+    (tmp_path / "diverging.json").write_text(spec.to_json())
+    home = tmp_path / "home"
+    done = _run("run", str(tmp_path / "diverging.json"), "--data", str(tmp_path / "huge.csv"), home=home)
+    assert done.returncode == 1, done.stdout + done.stderr
+    (run,) = RunStore(home).list_runs()
+    assert run["status"] == "failed"
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"Run {run['id']} failed: ") and "Training diverged" in last, done.stdout
+    assert "Lower the learning rate" in last
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 def test_a_bad_spec_fails_cleanly_before_anything_is_stored(files, tmp_path):

@@ -1,4 +1,4 @@
-"""Where a job's parallel work runs: local processes or a Dask cluster, from the home's settings or the environment."""
+"""Where a search's parallel work runs: local processes or a Dask cluster, from the home's settings or the environment."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 from backend.home import torchwork_home
 
-#: A Dask scheduler address; set, it sends searches and folds to that cluster.
+#: A Dask scheduler address; set, a search's candidates and their folds run on that cluster.
 SCHEDULER_ENV = "TORCHWORK_DASK_SCHEDULER"
-#: How many local worker processes a job may use.
+#: How many local worker processes a search may use.
 N_JOBS_ENV = "TORCHWORK_N_JOBS"
 SETTINGS_FILE = "settings.json"
 _SECTION = "compute"
@@ -23,7 +23,9 @@ class ComputeSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class ComputeSettings:
-    """Where a job's candidates and folds run.
+    """Where a search's candidates and their folds run.
+
+    A run without a search fits its cross-validation folds one after another in its own process.
 
     Parameters
     ----------

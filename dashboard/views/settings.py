@@ -1,4 +1,4 @@
-"""Settings page: where searches and cross-validation run (local processes or a Dask cluster)."""
+"""Settings page: where a search's candidates and their folds run (local processes or a Dask cluster)."""
 
 from __future__ import annotations
 
@@ -75,8 +75,9 @@ def _show_test(address: str) -> None:
 st.title("Settings")
 st.subheader("Compute")
 st.caption(
-    "Where a search's candidates and a cross-validation's folds run. Each run's own process starts them; "
-    "the setting applies to runs started after it is saved."
+    "Where a hyperparameter search's fits run: its candidates and their folds. A run without a search "
+    "trains its folds one after another in its own process, whatever is set here. Each run's own process "
+    "starts the fits; the setting applies to runs started after it is saved."
 )
 current = _current()
 overridden = [name for name in (SCHEDULER_ENV, N_JOBS_ENV) if name in os.environ]
@@ -104,7 +105,7 @@ if target == TARGETS[0]:
         value=max(current.n_jobs, 1) if current.n_jobs != -1 else cores,
         step=1,
         key="w.settings.n_jobs",
-        help=f"How many fits run at once; this machine has {cores} core(s). 1 runs them one after another.",
+        help=f"How many of a search's fits run at once; this machine has {cores} core(s). 1 runs them one after another.",
     )
     chosen = ComputeSettings(n_jobs=int(n_jobs))
 else:
@@ -132,7 +133,7 @@ with user_errors():
     if st.button("Save", type="primary", icon=":material/save:", disabled=bool(problems)):
         save_compute_settings(chosen, services.home())
         st.success(
-            "Saved: new runs use "
+            "Saved: searches started from now on use "
             + (f"the Dask cluster at {chosen.scheduler}." if chosen.scheduler else f"{chosen.n_jobs} local process(es)."),
             icon=":material/check:",
         )

@@ -29,6 +29,13 @@ def test_local_processes_are_saved_for_new_runs(settings_page, tmp_path):
     assert settings.n_jobs == 2 and settings.target == "local"
 
 
+def test_the_page_says_the_setting_is_for_searches_and_that_other_runs_fold_in_their_own_process(settings_page):
+    caption = " ".join(c.value for c in settings_page.caption)
+    assert "search's fits run: its candidates and their folds" in caption
+    assert "A run without a search trains its folds one after another in its own process" in caption
+    assert "a cross-validation's folds run" not in caption
+
+
 def test_a_malformed_address_cannot_be_tested_or_saved(settings_page):
     at = settings_page
     at.radio(key="w.settings.target").set_value("A Dask cluster").run()

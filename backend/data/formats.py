@@ -27,6 +27,7 @@ from .sniff import (
     sniff_delimiter,
     sniff_encoding,
 )
+from .legacy_text import UTF8_ELSE_CP1252
 from .source import Source, TableReadError
 
 #: Cell strings read as missing values (pandas' own list), in every format.
@@ -70,8 +71,8 @@ def read_csv(src: Source) -> Parsed:
     engine = "c" if has_quoted_line_break(text) else "pyarrow"
     df = _parse_csv(src, delimiter, encoding, decimal, engine)
     if encoding == "utf-8" and _holds_raw_bytes(df):
-        # The first block was valid UTF-8 but a later one is not: a legacy Windows encoding.
-        encoding = "cp1252"
+        # The first block was valid UTF-8 but a later one is not: rows in a legacy Windows encoding.
+        encoding = UTF8_ELSE_CP1252
         df = _parse_csv(src, delimiter, encoding, decimal, engine)
     return _ungroup_numbers(df, decimal), names if len(names) == df.shape[1] else None
 
@@ -99,7 +100,7 @@ def _parse_csv(src: Source, delimiter: str, encoding: str, decimal: str, engine:
         return pd.read_csv(src.buffer(), engine="c", **options)
     except UnicodeDecodeError:
         if encoding == "utf-8":
-            return _parse_csv(src, delimiter, "cp1252", decimal, "c")
+            return _parse_csv(src, delimiter, UTF8_ELSE_CP1252, decimal, "c")
         raise
     except pd.errors.ParserError as err:
         raise TableReadError(
@@ -248,14 +249,14 @@ def read_parquet(src: Source) -> Parsed:
 def read_json(src: Source, lines: bool) -> Parsed:
     """Read JSON: an array of records, an object of columns, or one record per line (JSON Lines)."""
     if lines:
-        table = _read_json_lines_arrow(src)
-        if table is not None:
-            return mask_na_strings(table.to_pandas()), None
+        frame = _read_json_lines_arrow(src)
+        if frame is not None:
+            return mask_na_strings(frame), None
     raw = src.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        text = raw.decode(UTF8_ELSE_CP1252)
     try:
         records = (
             [json.loads(line) for line in text.splitlines() if line.strip()] if lines else json.loads(text)
@@ -270,16 +271,17 @@ def read_json(src: Source, lines: bool) -> Parsed:
     return mask_na_strings(_frame_from_json(src, records)), None
 
 
-def _read_json_lines_arrow(src: Source) -> pa.Table | None:
+def _read_json_lines_arrow(src: Source) -> pd.DataFrame | None:
     """pyarrow's fast JSON Lines reader; None when the file needs the slower, more lenient path."""
     try:
         table = pa_json.read_json(src.buffer())
+        table.validate(full=True)  # pyarrow takes text that is not UTF-8 without checking it
+        while any(pa.types.is_struct(field.type) for field in table.schema):
+            table = table.flatten()
+        return table.to_pandas()
     except (pa.ArrowException, OSError):
-        # e.g. a field holding a number in one row and "N/A" in another.
+        # e.g. a field holding a number in one row and "N/A" in another, or text that is not UTF-8.
         return None
-    while any(pa.types.is_struct(field.type) for field in table.schema):
-        table = table.flatten()
-    return table
 
 
 def _frame_from_json(src: Source, data: Any) -> pd.DataFrame:

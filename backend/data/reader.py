@@ -23,7 +23,7 @@ def read_table(source: Any, filename: str | None = None, sheet: str | None = Non
     The format follows the file name's extension (``filename``, else the path's or the file
     object's name): .csv .tsv .txt .xlsx .xlsm .parquet .pq .json .jsonl .ndjson. Without a name
     the content is sniffed. Delimited text has its delimiter (, ; tab |), encoding (UTF-8 with
-    or without BOM, UTF-16, else cp1252/Latin-1) and decimal comma detected. Cells such as "",
+    or without BOM, UTF-16, else UTF-8 mixed with cp1252, each character read as written) and decimal comma detected. Cells such as "",
     "N/A", "NA", "null" are missing values in every format.
 
     Parameters

@@ -7,6 +7,8 @@ import csv
 import io
 import re
 
+from .legacy_text import UTF8_ELSE_CP1252
+
 #: How much of a file is looked at to guess its encoding and delimiter.
 HEAD_BYTES = 64 * 1024
 
@@ -77,7 +79,7 @@ def sniff_format(head: bytes) -> str:
 
 
 def sniff_encoding(head: bytes, complete: bool) -> str:
-    """Pick the encoding of a text file: UTF-8 (with or without BOM), UTF-16, else cp1252 or Latin-1.
+    """Pick the encoding of a text file: UTF-8 (with or without BOM), UTF-16, else UTF-8 mixed with cp1252.
 
     ``complete`` says whether ``head`` is the whole file; if not, a multi-byte character cut at
     its end is not held against UTF-8.
@@ -89,13 +91,8 @@ def sniff_encoding(head: bytes, complete: bool) -> str:
         decoder.decode(head, final=complete)
         return "utf-8"
     except UnicodeDecodeError:
-        pass
-    try:
-        head.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; Latin-1 decodes anything.
-        return "latin-1"
+        # A legacy Windows file, or one that mixes its rows with UTF-8 ones: each read as written.
+        return UTF8_ELSE_CP1252
 
 
 def decode_head(head: bytes, encoding: str) -> str:

@@ -34,10 +34,21 @@ def test_accented_text_reads_in_each_common_encoding(encoding):
     assert df["name"].tolist() == ["Zoë", "Renée"]
 
 
-def test_a_file_mixing_utf8_and_latin1_lines_reads_without_an_error():
-    data = "name,n\nZoë,1\n".encode() + "Renée,2\n".encode("latin-1")
+def test_a_file_mixing_utf8_and_latin1_lines_reads_each_as_written():
+    data = "name,n\nZoë,1\n".encode() + "Renée,2\n".encode("latin-1") + "€uro,3\n".encode("cp1252")
     df = read_table(data, "mixed.csv")
-    assert df.shape == (2, 2) and df["n"].tolist() == [1, 2]
+    assert df["name"].tolist() == ["Zoë", "Renée", "€uro"] and df["n"].tolist() == [1, 2, 3]
+
+
+def test_latin1_rows_far_below_a_utf8_head_read_as_written():
+    rows = "".join(f"Zoë {i},{i}\n" for i in range(20_000)).encode()  # longer than the sniffed head
+    df = read_table(b"name,n\n" + rows + "Renée,-1\n".encode("latin-1"), "long.csv")
+    assert df["name"].iloc[0] == "Zoë 0" and df["name"].iloc[-1] == "Renée" and len(df) == 20_001
+
+
+def test_a_json_lines_file_in_cp1252_reads_its_accents():
+    df = read_table('{"name": "Renée", "n": 1}\n'.encode("cp1252"), "rows.jsonl")
+    assert df["name"].tolist() == ["Renée"]
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t", "|"])

@@ -32,7 +32,8 @@ _DATE_LIKE = re.compile(
 class ColumnInfo:
     """What :func:`infer_schema` found out about one column.
 
-    ``role`` is one of :data:`ROLES`; ``note`` is a short reason shown to users.
+    ``role`` is one of :data:`ROLES`; ``note`` is a short reason shown to users. ``n_infinite`` counts
+    ``inf`` and ``-inf`` values, which the pipeline treats as missing.
     """
 
     name: str
@@ -41,6 +42,7 @@ class ColumnInfo:
     n_missing: int
     n_distinct: int
     note: str
+    n_infinite: int = 0
 
 
 def infer_schema(df: pd.DataFrame) -> list[ColumnInfo]:
@@ -58,7 +60,16 @@ def _column_info(name: str, column: pd.Series) -> ColumnInfo:
     values = column.dropna()
     n_distinct = _n_distinct(values)
     role, note = _role(name, column, values, n_distinct)
-    return ColumnInfo(name, role, str(column.dtype), n_missing, n_distinct, note)
+    n_infinite = _n_infinite(values)
+    if n_infinite:
+        note += f"; {n_infinite:,} infinite value{'s' if n_infinite != 1 else ''}, treated as missing"
+    return ColumnInfo(name, role, str(column.dtype), n_missing, n_distinct, note, n_infinite)
+
+
+def _n_infinite(values: pd.Series) -> int:
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return 0
+    return int(np.isinf(values.to_numpy(dtype=np.float64, na_value=np.nan)).sum())
 
 
 def _n_distinct(values: pd.Series) -> int:

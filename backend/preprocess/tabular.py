@@ -132,8 +132,13 @@ def _categorical_steps(spec: ExperimentSpec) -> Pipeline:
 
 
 def as_float64(frame: pd.DataFrame) -> np.ndarray:
-    """Numeric columns as float64, with pandas' missing markers (``pd.NA``) as NaN."""
-    return pd.DataFrame(frame).astype("float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    """Numeric columns as float64, with pandas' missing markers (``pd.NA``) and infinities as NaN.
+
+    An infinity carries no magnitude a scaler or a network can use (spreadsheets write it for a division
+    by zero), so it is imputed like a blank cell, at fit and at predict alike.
+    """
+    values = pd.DataFrame(frame).astype("float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(np.isinf(values), np.nan, values)
 
 
 def as_float32(values: np.ndarray) -> np.ndarray:

@@ -189,6 +189,14 @@ def _warnings(ds: Dataset, frame: pd.DataFrame, schema: list[tables.ColumnInfo])
         if names:
             listed = ", ".join(f"`{n}`" for n in names)
             st.warning(f"{listed} {what}; the model leaves them out.", icon=":material/info:")
+    infinite = [c for c in schema if c.n_infinite and c.name != target and c.name not in excluded]
+    if infinite:
+        listed = ", ".join(f"`{c.name}` ({c.n_infinite:,})" for c in infinite)
+        st.warning(
+            f"Infinite values (`inf`) in {listed}: the model treats them as missing and fills them in as "
+            "the Model page's imputation says. Replace them in the file if they stand for something else.",
+            icon=":material/info:",
+        )
     if check.ok:
         # Building the pipeline finds what the columns alone cannot: too many categories, nothing to learn.
         try:

@@ -104,6 +104,8 @@ def test_inf_reads_as_a_number_and_the_schema_says_so():
     assert pd.api.types.is_float_dtype(df["x"]) and math.isinf(df["x"][1])
     info = {c.name: c for c in infer_schema(df)}
     assert info["x"].role == "numeric"
+    assert info["x"].n_infinite == 2 and "2 infinite values, treated as missing" in info["x"].note
+    assert info["y"].n_infinite == 0
 
 
 def test_dates_are_recognised_as_dates_not_categories():

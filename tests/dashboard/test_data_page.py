@@ -201,3 +201,12 @@ def test_all_empty_column_is_flagged_and_left_out(app):
 def test_fewer_rows_than_folds_is_an_error(app):
     upload(app, "tiny.csv", b"x,y\n1,a\n2,b\n3,a\n")
     assert "Only 3 row(s) have a 'y', fewer than the 5 folds" in joined(app.error)
+
+
+def test_infinite_values_are_named_and_the_table_stays_ready(app):
+    rows = "".join(f"{i},{'inf' if i == 3 else i * 2},{i % 2}\n" for i in range(30))
+    upload(app, "ratios.csv", ("a,ratio,y\n" + rows).encode())
+    app.selectbox(key="w.data.target").set_value("y").run()
+    assert not app.exception and not app.error
+    assert "Infinite values (`inf`) in `ratio` (1)" in joined(app.warning)
+    assert "Ready" in joined(app.success)

@@ -67,6 +67,17 @@ def test_numeric_columns_are_imputed_then_standardised():
     np.testing.assert_allclose(X[:, :2].std(axis=0), 1.0, atol=0.2)
 
 
+def test_infinities_are_imputed_like_blanks_at_fit_and_at_predict():
+    frame = _frame()
+    frame.loc[[1, 2], "age"] = [np.inf, -np.inf]
+    preprocessor, X = _fit(_spec(numeric_impute="median", numeric_scaler="none"), frame)
+    assert np.isfinite(X).all()
+    median = np.median(frame["age"].drop([1, 2]))
+    np.testing.assert_allclose(X[[1, 2], 0], median, rtol=1e-6)
+    new = frame.drop(columns="churn").head(1).assign(age=np.inf)
+    np.testing.assert_allclose(preprocessor.transform(new)[0, 0], median, rtol=1e-6)
+
+
 @pytest.mark.parametrize(("scaler", "low", "high"), [("minmax", 0.0, 1.0), ("none", 10.0, 1e6)])
 def test_scaler_choice_is_applied(scaler, low, high):
     _, X = _fit(_spec(numeric_scaler=scaler), _frame())

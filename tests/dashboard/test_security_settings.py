@@ -44,3 +44,15 @@ def test_upload_names_never_become_file_system_paths():
         if suspicious.search(line)
     ]
     assert offenders == []
+
+
+def test_a_home_that_cannot_be_created_is_explained_on_every_page(open_page, tmp_path, monkeypatch):
+    (tmp_path / "taken").write_text("not a folder")
+    home = tmp_path / "taken" / "home"
+    monkeypatch.setenv("TORCHWORK_HOME", str(home))
+    for page in ("train", "runs", "results", "predict"):
+        at = open_page(page)
+        assert not at.exception, page
+        errors = "\n".join(e.value for e in at.error)
+        assert f"could not create its home folder {home}" in errors, page
+        assert "Something went wrong" not in errors, page

@@ -72,3 +72,14 @@ def test_a_job_that_fills_the_disk_fails_with_the_reason_and_leaves_no_half_writ
     assert "the disk is full. Free some disk space" in store.get_run(run_id)["error"]
     assert not (store.run_dir(run_id) / "big.bin").exists()
     assert _leftovers(small_disk) == []
+
+
+def test_a_home_that_cannot_be_created_is_refused_naming_the_folder_and_the_fix(tmp_path, monkeypatch):
+    # A file where a parent folder should be: the home cannot be made, as on a read-only disk.
+    (tmp_path / "taken").write_text("not a folder")
+    home = tmp_path / "taken" / "home"
+    monkeypatch.setenv("TORCHWORK_HOME", str(home))
+    with pytest.raises(StorageError) as caught:
+        RunStore()
+    message = str(caught.value)
+    assert str(home) in message and "TORCHWORK_HOME" in message and "writ" in message

@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 PYTHON ?= python3
+TORCH_INDEX ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,8 +10,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# The CPU build of torch; an unpinned torch would pull a multi-GB CUDA build.
-	$(BIN)/pip install -q torch==2.13.0
+	# torch first, pinned: an unpinned torch would pull a multi-GB CUDA build. Where no CPU wheel is
+	# offered locally, TORCH_INDEX=https://download.pytorch.org/whl/cpu fetches the CPU build.
+	$(BIN)/pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install -q -e '.[test,bench,onnx,dask]'
 	touch $(STAMP)
 

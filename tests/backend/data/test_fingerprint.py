@@ -51,3 +51,32 @@ def test_same_digest_in_another_process():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == fingerprint(_frame())
+
+
+def _pngs(folder: Path, colors: list[int]) -> list[str]:
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    paths = []
+    for i, color in enumerate(colors):
+        path = folder / f"{i}.png"
+        Image.new("L", (4, 4), color).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def test_image_paths_are_hashed_by_the_images_bytes_not_their_folder(tmp_path):
+    here = pd.DataFrame({"image": _pngs(tmp_path / "a", [0, 128, 255]), "label": [0, 1, 1]})
+    there = pd.DataFrame({"image": _pngs(tmp_path / "b" / "elsewhere", [0, 128, 255]), "label": [0, 1, 1]})
+    assert fingerprint(here) == fingerprint(there)  # the same images in another folder
+
+    Path(there.loc[1, "image"]).write_bytes(Path(here.loc[2, "image"]).read_bytes())  # a changed image
+    assert fingerprint(there) != fingerprint(here)
+    swapped = here.assign(image=here["image"].iloc[[1, 0, 2]].to_numpy())  # the same files, other rows
+    assert fingerprint(swapped) != fingerprint(here)
+
+
+def test_names_of_image_files_that_are_not_here_are_hashed_as_text():
+    names = pd.DataFrame({"image": ["nowhere/1.png", "nowhere/2.png"]})
+    assert fingerprint(names) == fingerprint(pd.DataFrame({"image": ["nowhere/1.png", "nowhere/2.png"]}))
+    assert fingerprint(names) != fingerprint(pd.DataFrame({"image": ["elsewhere/1.png", "nowhere/2.png"]}))

@@ -3,7 +3,9 @@
     save_artifact(pipeline, path)          # a plain joblib pickle, signed by this installation
     load_pipeline(path_or_bytes)           # verified (signature, kind, format) before anything is unpickled
     model_card(spec, frame, result)        # what the pipeline is, how it scored, how to use it (JSON-ready)
+    card_markdown(card)                    # the same card as Markdown
     export_script(spec, ...)               # a Python script that reproduces the run's CV scores
+    write_image_zip / read_image_data      # an image run's data as a zip that works on any machine
     export_onnx(pipeline, rows, path)      # the fitted network as ONNX, with its parity against PyTorch
     write_run_artifacts(spec, frame, result, folder)   # all of the above, signed, into a run's folder
 
@@ -35,6 +37,9 @@ _LAZY = {
     "OnnxExportError": "backend.artifacts.onnx_export",
     "CodeExportError": "backend.artifacts.code_export",
     "write_run_artifacts": "backend.artifacts.run_files",
+    "write_image_zip": "backend.artifacts.data_export",
+    "read_image_data": "backend.artifacts.data_export",
+    "card_markdown": "backend.artifacts.card_markdown",
 }
 
 __all__ = [

@@ -34,17 +34,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 
 import joblib
 import numpy as np
 import pandas as pd
 
+from backend.artifacts.data_export import read_image_data
 from backend.data import fingerprint, read_table
 from backend.evaluate import classification_scores, make_splits, regression_scores
 from backend.pipeline import build_pipeline, fitted_net
 from backend.spec import ExperimentSpec
 
 DATA_FILE = {data_file!r}
+# The column of image files, read from a zip of the images (or the folder it was unpacked into); None for a table.
+IMAGE_COLUMN = {image_column!r}
 
 SPEC = ExperimentSpec.from_dict(
     {{
@@ -57,9 +61,9 @@ RUN_FINGERPRINT = {fingerprint!r}
 RUN_SCORES = {run_scores}
 
 
-def load(path: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, str]:
-    """The rows with a target, their features and target, and the data's fingerprint."""
-    frame = read_table(path)
+def load(path: str, scratch: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, str]:
+    """The rows with a target, their features and target, and the data's fingerprint (images unpack in scratch)."""
+    frame = read_image_data(path, IMAGE_COLUMN, scratch) if IMAGE_COLUMN else read_table(path)
     target = SPEC.data.target
     data = frame.loc[frame[target].notna()]
     X = data.drop(columns=[target])
@@ -105,11 +109,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args()
 
-    data, X, y, data_fingerprint = load(args.data_file)
-    folds = cross_validate(data, X, y)
+    with tempfile.TemporaryDirectory(prefix="torchwork-data-") as scratch:
+        data, X, y, data_fingerprint = load(args.data_file, scratch)
+        folds = cross_validate(data, X, y)
+        if args.save:
+            joblib.dump(build_pipeline(SPEC, data).fit(X, y), args.save)
     summary = summarise(folds)
-    if args.save:
-        joblib.dump(build_pipeline(SPEC, data).fit(X, y), args.save)
     same_data = data_fingerprint == RUN_FINGERPRINT
     if args.json:
         print(json.dumps({{"folds": folds, "summary": summary, "same_data": same_data}}))
@@ -142,12 +147,14 @@ def export_script(
     scores: Mapping[str, Mapping[str, float]] | None = None,
     run_id: str = "",
     script_name: str = "reproduce.py",
-    data_note: str = "the run's data snapshot (in the run's folder, beside this script).",
+    data_note: str | None = None,
+    image_column: str | None = None,
 ) -> str:
     """The source of a Python script that reproduces ``spec``'s evaluation on its data file.
 
     The script needs only Torchwork installed: it reads ``data_file`` (any format ``read_table`` reads, or
-    a path given on its command line), rebuilds the pipeline with ``build_pipeline``, makes the folds with
+    a path given on its command line; with ``image_column``, the data zip of an image run, see
+    :mod:`backend.artifacts.data_export`), rebuilds the pipeline with ``build_pipeline``, makes the folds with
     ``make_splits`` (the spec's seed) and prints the scores next to the run's. ``--json`` prints
     ``{"folds": [...], "summary": {metric: {"mean", "std"}}, "same_data": bool}``.
 
@@ -162,6 +169,8 @@ def export_script(
         The run's scores (metric -> ``{"mean", "std"}``), printed beside the reproduced ones.
     run_id, script_name, data_note : str
         Words for the script's docstring.
+    image_column : str, optional
+        The column of image files of an image run whose data file is a zip of its images and their table.
 
     Raises
     ------
@@ -180,6 +189,13 @@ def export_script(
             f"evaluation.mode = {mode!r}: the reproduction script covers {' and '.join(SUPPORTED_MODES)} "
             "evaluations only; export the spec as JSON and evaluate it with backend.evaluate instead."
         )
+    if data_note is None:
+        data_note = (
+            "the run's images with their table (downloaded from the Results page, beside this script); "
+            "the folder it was unzipped into works too."
+            if image_column
+            else "the run's data snapshot (in the run's folder, beside this script)."
+        )
     evaluation = (
         f"{spec.evaluation.folds}-fold cross-validation" if mode == "cv" else "holdout evaluation"
     ) + f", seed {spec.training.seed}"
@@ -190,6 +206,7 @@ def export_script(
         evaluation=evaluation,
         script_name=_doc(script_name, quote=""),
         data_file=data_file,
+        image_column=image_column,
         data_file_doc=_doc(data_file),
         data_note=_doc(data_note, quote=""),
         version=torchwork_version(),

@@ -1,8 +1,8 @@
 """Saving fitted pipelines as signed joblib pickles, and opening only the pickles this installation signed.
 
-Every file an installation hands out (pipeline, model card, reproduction script, ONNX model, predictions)
-is written through :func:`save_artifact` or :func:`write_signed`: written whole under a temporary name,
-signed, then renamed into place. :func:`load_pipeline` checks a file's signature, its kind and its format
+Every file an installation hands out (pipeline, model card as JSON and Markdown, reproduction script, ONNX
+model, predictions, data snapshot) is written through :func:`save_artifact` or :func:`write_signed`: written
+whole under a temporary name, signed, then renamed into place. :func:`load_pipeline` checks a file's signature, its kind and its format
 before a single byte of it is unpickled.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 import io
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import joblib
 
@@ -36,6 +37,8 @@ KINDS = {
     "script": "a reproduction script (Python)",
     "onnx": "an ONNX model",
     "predictions": "a table of predictions (CSV)",
+    "data": "a data snapshot (Parquet, or a zip of images with their table)",
+    "model_card_md": "a model card (Markdown)",
 }
 
 _PICKLE_STOP = b"."  # the opcode that ends every complete pickle
@@ -65,16 +68,22 @@ def save_artifact(obj: Any, path: Path, home: Path | None = None) -> str:
     return _write_signed(path, lambda f: joblib.dump(obj, f), "pipeline", home)
 
 
-def write_signed(data: bytes | str, path: Path, kind: str, home: Path | None = None) -> str:
+def write_signed(
+    data: bytes | str | Callable[[BinaryIO], Any], path: Path, kind: str, home: Path | None = None
+) -> str:
     """Write ``data`` (text is UTF-8 encoded) to ``path`` atomically and sign it as a ``kind`` file.
 
-    Returns the signature's hex tag. ``kind`` is one of :data:`KINDS` other than ``"pipeline"`` (pickles
-    go through :func:`save_artifact`), so a signed model card or script can never open as a pipeline.
+    ``data`` may also be a function that writes the content to the binary file it is given (a large file,
+    written without holding it whole in memory). Returns the signature's hex tag. ``kind`` is one of
+    :data:`KINDS` other than ``"pipeline"`` (pickles go through :func:`save_artifact`), so a signed model
+    card or script can never open as a pipeline.
     """
     if kind not in KINDS or kind == "pipeline":
         raise ValueError(
             f"kind must be one of {', '.join(k for k in KINDS if k != 'pipeline')}, got {kind!r}."
         )
+    if callable(data):
+        return _write_signed(path, data, kind, home)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return _write_signed(path, lambda f: f.write(payload), kind, home)
 

@@ -1,5 +1,7 @@
-"""The files a finished run hands out, written and signed into its folder: the pipeline, the reproduction
-script, the ONNX network (when the onnx extra is installed) and the model card that lists them all."""
+"""The files a finished run hands out, written and signed into its folder: the pipeline, the data the
+reproduction script reads (the run's Parquet snapshot, or for images a zip of the images and their table),
+the script, the ONNX network (when the onnx extra is installed) and the model card that lists them all, as
+JSON and as Markdown."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 PIPELINE_FILE = "pipeline.pkl"
 MODEL_CARD_FILE = "model_card.json"
+MODEL_CARD_MD_FILE = "model_card.md"
 SCRIPT_FILE = "reproduce.py"
 ONNX_FILE = "model.onnx"
 
@@ -40,11 +43,14 @@ def write_run_artifacts(
     data_file: str = "data.parquet",
     card_extras: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write and sign the run's pipeline, script, ONNX network and model card into ``folder``.
+    """Write and sign the run's pipeline, data, script, ONNX network and model card into ``folder``.
 
-    The pipeline always; the script unless the spec's evaluation cannot be scripted; the ONNX file when
-    the onnx extra is installed and the network exports. What could not be written is reported, never
-    raised: the pipeline is the run's product, the rest are views of it.
+    The pipeline always; the data snapshot ``data_file`` already in ``folder`` is signed as it is, and an
+    image run whose table holds image paths also gets ``data.zip`` (the images, a ``path,label`` CSV and
+    the table with relative paths), which its script reads, so that the script and its data work on any
+    machine; the script unless the spec's evaluation cannot be scripted; the ONNX file when the onnx
+    extra is installed and the network exports; the model card as JSON and as Markdown. What could not be
+    written is reported, never raised: the pipeline is the run's product, the rest are views of it.
 
     Parameters
     ----------
@@ -56,18 +62,21 @@ def write_run_artifacts(
     home : Path, optional
         The installation that signs the files.
     data_file : str
-        The data file the script reads by default (the run's snapshot, in the same folder).
+        The run's data snapshot in ``folder``, which the script of a table or text run reads by default.
     card_extras : mapping, optional
         More top-level entries for the model card (a search's outline).
 
     Returns
     -------
     dict
-        ``files``: kind (``"pipeline"``, ``"script"``, ``"onnx"``, ``"model_card"``) -> file name, for the
-        files written; ``script``: ``{"exported": bool, "reason"?}``; ``onnx``: the export's report
+        ``files``: kind (``"pipeline"``, ``"data"``, ``"script"``, ``"onnx"``, ``"model_card"``,
+        ``"model_card_md"``) -> file name, for the files written; ``data``: ``{"file", "standalone"}`` (the
+        data file's name, and whether it works away from this installation) and ``reason`` when an image
+        zip could not be written; ``script``: ``{"exported": bool, "reason"?}``; ``onnx``: the export's report
         (``file``, ``opset``, ``inputs``, ``outputs``, ``parity``, ...) with ``exported`` True, or
         ``{"exported": False, "reason": ...}``.
     """
+    from backend.artifacts.card_markdown import card_markdown
     from backend.artifacts.code_export import CodeExportError, export_script
     from backend.artifacts.model_card import model_card
     from backend.data import fingerprint
@@ -76,11 +85,16 @@ def write_run_artifacts(
     written: dict[str, Path] = {"pipeline": folder / PIPELINE_FILE}
     save_artifact(result.pipeline, written["pipeline"], home=home)
 
+    data, image_column = _write_data(spec, frame, folder, data_file, home)
+    if "file" in data:
+        written["data"] = folder / data["file"]
+
     script: dict[str, Any] = {"exported": True}
     try:
         source = export_script(
             spec,
-            data_file=data_file,
+            data_file=data.get("file", data_file),
+            image_column=image_column,
             data_fingerprint=fingerprint(frame),
             scores=result.summary,
             run_id=run_id,
@@ -99,9 +113,48 @@ def write_run_artifacts(
     card = model_card(spec, frame, result, run_id=run_id, files=written, onnx=onnx)
     card["artifact"]["script"] = script
     card.update(card_extras or {})
+    text = json.dumps(card, indent=2, default=plain)
     written["model_card"] = folder / MODEL_CARD_FILE
-    write_signed(json.dumps(card, indent=2, default=plain), written["model_card"], "model_card", home)
-    return {"files": {kind: path.name for kind, path in written.items()}, "script": script, "onnx": onnx}
+    write_signed(text, written["model_card"], "model_card", home)
+    written["model_card_md"] = folder / MODEL_CARD_MD_FILE
+    write_signed(card_markdown(json.loads(text)), written["model_card_md"], "model_card_md", home)
+    return {
+        "files": {kind: path.name for kind, path in written.items()},
+        "data": data,
+        "script": script,
+        "onnx": onnx,
+    }
+
+
+def _write_data(
+    spec: ExperimentSpec, frame: pd.DataFrame, folder: Path, data_file: str, home: Path | None
+) -> tuple[dict[str, Any], str | None]:
+    """Sign the run's snapshot; for an image run, write and sign the zip of its images. Returns what the
+    script reads (``{"file", "standalone"}``, ``reason`` when the zip failed) and the column of image paths."""
+    from backend.artifacts.data_export import (
+        DATA_ZIP_FILE,
+        DataExportError,
+        image_path_column,
+        write_image_zip,
+    )
+
+    snapshot = folder / data_file
+    data: dict[str, Any] = {}
+    if snapshot.is_file():
+        write_signed(snapshot.read_bytes(), snapshot, "data", home)  # the same bytes, now signed
+        data = {"file": data_file, "standalone": True}
+    column = image_path_column(spec, frame)
+    if column is None:
+        return data, None
+    try:
+        write_signed(
+            lambda out: write_image_zip(frame, column, spec.data.target, out), folder / DATA_ZIP_FILE, "data", home
+        )
+    except (DataExportError, OSError) as exc:
+        logger.warning("the data zip of the images was not written: %s", exc)
+        reason = f"the images could not be gathered into a zip ({exc}); the snapshot names them by path"
+        return {**data, "standalone": False, "reason": reason}, None
+    return {"file": DATA_ZIP_FILE, "standalone": True}, column
 
 
 def _export_onnx(

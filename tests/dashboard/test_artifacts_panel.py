@@ -119,3 +119,32 @@ def test_a_run_without_onnx_says_why(trained, open_page):
         assert "ONNX network (model.onnx)" not in _downloads(at)
     finally:
         store.set_result(run_id, "onnx", report)
+
+
+def test_an_image_run_offers_its_images_as_a_zip_and_signed_downloads(open_page, tmp_path):
+    from backend.artifacts import artifact_record
+    from backend.data import load_sample
+    from backend.runs.training import train_run
+    from backend.spec import ExperimentSpec
+
+    spec = ExperimentSpec.for_target("digit")
+    spec.data.modality, spec.data.image_size = "images", 8
+    spec.model.architecture, spec.model.conv_channels = "convnet", (4,)
+    spec.training.max_epochs, spec.training.patience, spec.evaluation.folds = 2, 1, 2
+    store = services.store()
+    frame = load_sample("digits").head(60)  # every digit six times
+    run_id = store.create_run(spec.to_dict(), frame, name="digits", dataset="digits", target="digit",
+                              task="classification")
+    store.set_status(run_id, "running")
+    train_run(store, run_id)
+    store.set_status(run_id, "succeeded")
+    at = open_page("results", run=run_id)
+    assert not at.exception and not at.error
+    downloads = _downloads(at)
+    assert {"Data (zip of the images)", "Model card (Markdown)"} <= downloads
+    assert "Data snapshot (Parquet)" not in downloads
+    command = next(c.value for c in at.caption if "_reproduce.py" in c.value)
+    assert f"python {run_id}_reproduce.py {run_id}_data.zip" in command
+    folder = store.run_dir(run_id)
+    for name, kind in (("data.zip", "data"), ("model_card.md", "model_card_md"), ("data.parquet", "data")):
+        assert artifact_record(folder / name)["kind"] == kind, name

@@ -59,3 +59,24 @@ def reviews_run(tmp_path_factory) -> TrainedRun:
     spec.model.embedding_dim = 8
     spec.model.rnn_units = 8
     return _train(tmp_path_factory.mktemp("reviews-home"), "demo_reviews", spec, n_rows=160)
+
+
+def image_spec() -> ExperimentSpec:
+    """A small ConvNet on the 8x8 digits: 3 epochs, 3 folds."""
+    spec = ExperimentSpec.for_target("digit")
+    spec.data.modality = "images"
+    spec.data.image_size = 8
+    spec.model.architecture = "convnet"
+    spec.model.conv_channels = (4, 8)
+    spec.training.max_epochs = 3
+    spec.training.patience = 2
+    spec.training.lr = 0.01
+    spec.training.batch_size = 16
+    spec.evaluation.folds = 3
+    return spec
+
+
+@pytest.fixture(scope="session")
+def digits_run(tmp_path_factory) -> TrainedRun:
+    # The digits' PNG files are written into this run's home: the table names them by absolute paths there.
+    return _train(tmp_path_factory.mktemp("digits-home"), "digits", image_spec(), n_rows=90)

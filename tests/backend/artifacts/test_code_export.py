@@ -112,3 +112,26 @@ def test_the_exported_script_reproduces_a_text_models_scores(reviews_run, tmp_pa
     folder = _take_away(reviews_run, tmp_path / "download")
     output = _run_in_process(folder / "reproduce.py", ["--json"], monkeypatch, capsys)
     _assert_reproduces(reviews_run, json.loads(output))
+
+
+def test_an_image_runs_script_reproduces_its_scores_from_the_data_zip_on_another_machine(digits_run, tmp_path):
+    files = digits_run.store.get_run(digits_run.run_id)["summary"]["files"]
+    assert files["data"] == "data.zip"
+    assert digits_run.frame["image"].str.startswith(str(digits_run.home)).all()  # paths into the home
+    # What a user downloads, in a folder outside the home, run with another home ...
+    folder = tmp_path / "download"
+    folder.mkdir()
+    shutil.copy(digits_run.folder / "reproduce.py", folder / "reproduce.py")
+    shutil.copy(digits_run.folder / "data.zip", folder / "data.zip")
+    # ... and the home's images out of reach, as on another machine.
+    images = digits_run.home / "samples"
+    hidden = tmp_path / "hidden"
+    images.rename(hidden)
+    try:
+        output = run_python(
+            folder / "reproduce.py", "--json", cwd=folder, env={"TORCHWORK_HOME": str(tmp_path / "other-home")}
+        )
+    finally:
+        hidden.rename(images)
+    _assert_reproduces(digits_run, json.loads(output))
+    assert not (tmp_path / "other-home" / "samples").exists()  # the script did not fall back on the sample

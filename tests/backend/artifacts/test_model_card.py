@@ -13,7 +13,7 @@ import pytest
 import sklearn
 import torch
 
-from backend.artifacts import artifact_record, verify_artifact
+from backend.artifacts import ArtifactRejected, artifact_record, load_pipeline, verify_artifact
 from backend.data import fingerprint, infer_schema
 from backend.spec import ExperimentSpec
 
@@ -103,7 +103,7 @@ def test_the_example_names_every_training_column_with_a_real_value(iris_run):
 def test_the_card_names_the_signed_files_by_their_sha256(iris_run):
     card = _card(iris_run)
     files = card["artifact"]["files"]
-    assert set(files) == {"pipeline", "script", "onnx"}
+    assert set(files) == {"pipeline", "data", "script", "onnx"}
     for entry in files.values():
         content = (iris_run.folder / entry["name"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(content).hexdigest() and entry["bytes"] == len(content)
@@ -115,9 +115,11 @@ def test_every_file_of_a_run_is_signed_with_its_kind(iris_run):
     summary = iris_run.store.get_run(iris_run.run_id)["summary"]
     assert summary["files"] == {
         "pipeline": "pipeline.pkl",
+        "data": "data.parquet",
         "script": "reproduce.py",
         "onnx": "model.onnx",
         "model_card": "model_card.json",
+        "model_card_md": "model_card.md",
         "oof": "oof.csv",
     }
     kinds = {}
@@ -127,11 +129,28 @@ def test_every_file_of_a_run_is_signed_with_its_kind(iris_run):
         kinds[kind] = artifact_record(content, home=iris_run.home)["kind"]
     assert kinds == {
         "pipeline": "pipeline",
+        "data": "data",
         "script": "script",
         "onnx": "onnx",
         "model_card": "model_card",
+        "model_card_md": "model_card_md",
         "oof": "predictions",
     }
+    # The data snapshot and the Markdown card are refused as pipelines, and a changed byte unsigns them.
+    for name in ("data.parquet", "model_card.md"):
+        content = (iris_run.folder / name).read_bytes()
+        with pytest.raises(ArtifactRejected, match=r"it is a (data snapshot|model card \(Markdown\))"):
+            load_pipeline(content, home=iris_run.home)
+        changed = content[:-1] + bytes([content[-1] ^ 0xFF])
+        assert not verify_artifact(changed, home=iris_run.home), name
+
+
+def test_the_markdown_card_is_the_json_card_rendered(iris_run):
+    from backend.artifacts.card_markdown import card_markdown
+
+    text = (iris_run.folder / "model_card.md").read_text(encoding="utf-8")
+    assert text == card_markdown(_card(iris_run))
+    assert "Classification of `species`" in text and "| Accuracy |" in text
 
 
 def test_the_card_of_a_text_model_names_the_column_of_texts_it_reads(reviews_run):

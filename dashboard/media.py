@@ -16,7 +16,7 @@ import streamlit as st
 
 from backend import data as tables
 from backend.data.archives import IMAGE_COLUMN
-from backend.preprocess import describe_texts, find_image_column, find_text_column, is_image_name
+from backend.preprocess import describe_texts, find_image_column, find_text_column, is_image_name, open_image
 from dashboard import services
 from dashboard.state import Dataset
 
@@ -114,45 +114,80 @@ def show_image(source: Any) -> Any:
 # ---------------------------------------------------------------------- predictions
 
 
-def uploaded_images(files: list[tuple[str, bytes]], folder: Path) -> tuple[list[str], list[Any], list[str]]:
-    """The images among uploaded files: names, sources (bytes, or paths of images from a zip), skipped names.
+def uploaded_images(
+    files: list[tuple[str, bytes]], folder: Path
+) -> tuple[list[str], list[Any], list[str], dict[str, str]]:
+    """The images among uploaded files: names, sources (bytes, or paths of images from a zip), the names of
+    skipped files (not images) and the unreadable images (name -> why).
 
     A zip is read as unlabelled images and extracted into ``folder``, with the same safety checks as on the
-    Data page.
+    Data page; its images are named by their path in the zip, and its unreadable ones as ``zip/member``.
+    Every image file is decoded once here, as the zip reader does, so an unreadable one is left out with
+    its reason and the readable ones can still be predicted.
 
     Raises
     ------
     UnsafeArchiveError, ImageArchiveError
-        A zip is refused or holds no image.
+        A zip is refused or holds no usable image (the message starts with the zip's name).
     """
     names: list[str] = []
     sources: list[Any] = []
     skipped: list[str] = []
+    corrupt: dict[str, str] = {}
     for i, (name, content) in enumerate(files):
         if name.lower().endswith(".zip"):
-            images = tables.read_image_zip(content, folder / f"zip{i}", labels=False)
+            try:
+                images = tables.read_image_zip(content, folder / f"zip{i}", labels=False)
+            except (tables.UnsafeArchiveError, tables.ImageArchiveError) as exc:
+                raise type(exc)(f"{name}: {exc}") from None
             root = images.folder
             for path in images.frame[IMAGE_COLUMN]:
                 names.append(str(Path(path).relative_to(root)))
                 sources.append(path)
-            skipped += images.skipped + list(images.corrupt)
+            skipped += [f"{name}/{member}" for member in images.skipped]
+            corrupt.update({f"{name}/{member}": why for member, why in images.corrupt.items()})
         elif is_image_name(name):
+            try:
+                open_image(content)
+            except ValueError as exc:
+                corrupt[name] = str(exc)
+                continue
             names.append(name)
             sources.append(content)
         else:
             skipped.append(name)
-    return names, sources, skipped
+    return names, sources, skipped, corrupt
 
 
-def predict_images(pipeline: Any, files: list[tuple[str, bytes]]) -> tuple[pd.DataFrame, list[str]]:
-    """Predictions for uploaded images (image files and zips of them): ``image``, ``prediction``,
-    ``confidence`` (the highest probability) and a ``proba_<class>`` column per class; and the names of
-    files that were not images."""
+def predict_images(
+    pipeline: Any, files: list[tuple[str, bytes]]
+) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """Predictions for the readable uploaded images (image files and zips of them): ``image``,
+    ``prediction``, ``confidence`` (the highest probability) and a ``proba_<class>`` column per class; the
+    names of files that were not images; and the images that could not be read (name -> why), left out.
+
+    Raises
+    ------
+    ImageArchiveError
+        No uploaded file is a readable image (naming the unreadable ones), or a zip is unusable.
+    UnsafeArchiveError
+        A zip is refused for safety.
+    """
     with tempfile.TemporaryDirectory(prefix="torchwork-predict-") as tmp:
-        names, sources, skipped = uploaded_images(files, Path(tmp))
+        names, sources, skipped, corrupt = uploaded_images(files, Path(tmp))
+        if not sources and corrupt:
+            raise tables.ImageArchiveError(f"None of the uploaded images could be read: {named_reasons(corrupt)}.")
         if not sources:
             raise tables.ImageArchiveError("None of the uploaded files is an image (PNG, JPEG, GIF, BMP, TIFF, WebP).")
-        return _predicted(pipeline, sources, pd.DataFrame({"image": names})), skipped
+        # Indexed by file name, so an image the model still cannot read is named by its file in the error.
+        inputs = pd.Series(sources, index=names, dtype=object)
+        return _predicted(pipeline, inputs, pd.DataFrame({"image": names})), skipped, corrupt
+
+
+def named_reasons(failures: dict[str, str], limit: int = 5, quote: str = "") -> str:
+    """``a.png (why); b.png (why)``, at most ``limit`` of them, then how many more."""
+    shown = "; ".join(f"{quote}{name}{quote} ({why})" for name, why in list(failures.items())[:limit])
+    return shown + (f"; and {len(failures) - limit} more" if len(failures) > limit else "")
 
 
 def predict_texts(pipeline: Any, rows: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -161,7 +196,7 @@ def predict_texts(pipeline: Any, rows: pd.DataFrame, column: str) -> pd.DataFram
     return _predicted(pipeline, rows[column].tolist(), rows.reset_index(drop=True))
 
 
-def _predicted(pipeline: Any, inputs: list[Any], shown: pd.DataFrame) -> pd.DataFrame:
+def _predicted(pipeline: Any, inputs: Any, shown: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"prediction": pipeline.predict(inputs)})
     if hasattr(pipeline, "predict_proba") and hasattr(pipeline, "classes_"):
         proba = np.asarray(pipeline.predict_proba(inputs))

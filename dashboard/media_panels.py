@@ -54,19 +54,7 @@ def images_overview(ds: Dataset, frame: pd.DataFrame) -> None:
         images = media.image_set(ds)
         layout = {"folders": "one folder per class", "csv": "labels from the CSV in the zip"}.get(images.layout, "")
         st.caption(f"Labels read from {layout}.")
-        if images.skipped:
-            st.info(
-                f"{images.n_skipped} file(s) that are not images were skipped, such as "
-                + ", ".join(f"`{n}`" for n in images.skipped[:3])
-                + ".",
-                icon=":material/info:",
-            )
-        if images.corrupt:
-            st.warning(
-                f"{len(images.corrupt)} image(s) could not be read and were left out: "
-                + "; ".join(f"`{n}` ({why})" for n, why in list(images.corrupt.items())[:5]),
-                icon=":material/warning:",
-            )
+        _left_out(images.skipped, images.corrupt)
     _ready(ds, frame)
     left, right = st.columns([1, 2], gap="large")
     with left:
@@ -82,6 +70,24 @@ def images_overview(ds: Dataset, frame: pd.DataFrame) -> None:
         for label, sources in media.thumbnails(frame, column, target, PER_CLASS).items():
             st.caption(f"{label} · {counts.get(label, 0)} image(s)")
             st.image([media.show_image(s) for s in sources], width=48)
+
+
+def _left_out(skipped: list[str], corrupt: dict[str, str]) -> None:
+    """Say which files were skipped (not images) and which images could not be read, each with why."""
+    if skipped:
+        st.info(
+            f"{len(skipped)} file(s) that are not images were skipped, such as "
+            + ", ".join(f"`{n}`" for n in skipped[:3])
+            + ".",
+            icon=":material/info:",
+        )
+    if corrupt:
+        st.warning(
+            f"{len(corrupt)} image(s) could not be read and were left out: "
+            + media.named_reasons(corrupt, quote="`")
+            + ".",
+            icon=":material/warning:",
+        )
 
 
 def text_overview(ds: Dataset, frame: pd.DataFrame) -> None:
@@ -207,9 +213,8 @@ def predict_inputs(pipeline: Any, kind: str) -> None:
         if not uploads:
             return
         with user_errors("Could not read the upload: "):
-            predicted, skipped = media.predict_images(pipeline, [(u.name, u.getvalue()) for u in uploads])
-            if skipped:
-                st.info(f"{len(skipped)} file(s) that are not images were skipped.", icon=":material/info:")
+            predicted, skipped, corrupt = media.predict_images(pipeline, [(u.name, u.getvalue()) for u in uploads])
+            _left_out(skipped, corrupt)
             panels.show_predictions(predicted, f"{len(predicted):,} images")
             _predicted_thumbnails(predicted, {u.name: u.getvalue() for u in uploads})
         return

@@ -68,7 +68,8 @@ class ImageLoader(TransformerMixin, BaseEstimator):
     Raises
     ------
     ImageReadError
-        From ``fit`` and ``transform``, naming every image that cannot be read and why.
+        From ``fit`` and ``transform``, naming every image that cannot be read and why: a path by itself,
+        bytes by their file name when ``X`` is a Series indexed by file names, else by their row.
     """
 
     def __init__(
@@ -211,7 +212,9 @@ def image_sources(X, column: str | None = None) -> tuple[list[str], list[Any]]:
     """Names (for error messages) and sources of the images in ``X``.
 
     ``X`` is a sequence, array or Series of paths or bytes, or a DataFrame (its ``column``, or its only
-    column). A path is named by itself, bytes by their row (``"row 3"``, the index label for a Series).
+    column). A path is named by itself. Bytes are named by their index label when it is a string (a Series
+    indexed by file name: ``pd.Series(contents, index=file_names)``), else by their row (``"row 3"``, the
+    index label for a Series).
     """
     if isinstance(X, str | bytes | bytearray | os.PathLike):
         raise TypeError("Pass a list of images (paths or bytes), not a single one: e.g. loader.transform([image]).")
@@ -229,11 +232,16 @@ def image_sources(X, column: str | None = None) -> tuple[list[str], list[Any]]:
         else:
             values = list(X)
         labels = list(range(len(values)))
-    names = [
-        os.fspath(v) if isinstance(v, str | os.PathLike) else f"row {label}"
-        for label, v in zip(labels, values, strict=True)
-    ]
+    names = [_source_name(label, v) for label, v in zip(labels, values, strict=True)]
     return names, values
+
+
+def _source_name(label: Any, value: Any) -> str:
+    if isinstance(value, str | os.PathLike):
+        return os.fspath(value)
+    if isinstance(label, str) and label.strip():
+        return label
+    return f"row {label}"
 
 
 def _image_column(frame: pd.DataFrame, column: str | None) -> pd.Series:

@@ -106,6 +106,44 @@ def test_a_zip_of_class_folders_shows_class_counts_and_thumbnails(app):
     assert "Ready: predicting `label`" in texts(at.success)
 
 
+def test_a_corrupt_image_in_an_uploaded_zip_is_named_with_its_reason_and_left_out(app):
+    good = digits_png(datasets.load_digits().images[0])
+    extra = {"digits/3/cut.png": good[: len(good) // 2], "digits/5/text.png": b"not an image at all"}
+    at = upload_on_data_page(app, "digits.zip", digits_zip(100, extra), "application/zip")
+    assert not at.exception
+    assert not at.error, texts(at.error)
+    warning = texts(at.warning)
+    assert "2 image(s) could not be read and were left out" in warning
+    assert "`digits/3/cut.png` (damaged image" in warning
+    assert "`digits/5/text.png` (not an image file" in warning
+    assert "100 images in 10 classes" in texts(at.caption)
+    assert "Ready: predicting `label`" in texts(at.success)
+
+
+def test_a_zip_with_a_csv_of_paths_and_labels_is_read_by_its_csv(app):
+    digits = datasets.load_digits()
+    buffer = io.BytesIO()
+    rows = ["path,label"]
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(30):
+            archive.writestr(f"set/pictures/img{i:02d}.png", digits_png(digits.images[i]))
+            rows.append(f"pictures/img{i:02d}.png,{'even' if digits.target[i] % 2 == 0 else 'odd'}")
+        rows.append("pictures/gone.png,odd")
+        archive.writestr("set/labels.csv", "\n".join(rows) + "\n")
+    at = upload_on_data_page(app, "listed.zip", buffer.getvalue(), "application/zip")
+    assert not at.exception
+    assert not at.error, texts(at.error)
+    data = at.session_state["tw.spec"]["data"]
+    assert (data["modality"], data["target"], data["task"]) == ("images", "label", "classification")
+    captions = texts(at.caption)
+    assert "Labels read from labels from the CSV in the zip." in captions
+    assert "30 images in 2 classes" in captions
+    counts = at.dataframe[0].value
+    assert counts["class"].tolist() == ["even", "odd"] and counts["images"].sum() == 30
+    assert "`pictures/gone.png` (listed in set/labels.csv but not an image in the zip)" in texts(at.warning)
+    assert len(at.image) == 2
+
+
 def test_an_unsafe_zip_is_refused_with_a_clear_message_and_nothing_is_written(app, tmp_path):
     at = upload_on_data_page(app, "evil.zip", digits_zip(20, {"../../escaped.png": b"x"}), "application/zip")
     assert not at.exception
@@ -196,6 +234,39 @@ def test_predict_reads_uploaded_images_and_a_zip(media_runs, open_page):
     assert at.get("download_button")
     # The three image files are shown with what was predicted for each.
     assert len(at.image) == 3 and "0.png: **" in texts(at.caption)
+
+
+def test_predict_names_each_unreadable_upload_with_its_reason_and_predicts_the_rest(media_runs, open_page):
+    at = open_page("predict", run=media_runs["images"])
+    digits = datasets.load_digits()
+    good = digits_png(digits.images[0])
+    files = [
+        ("0.png", good, "image/png"),
+        ("cut.png", good[: len(good) // 2], "image/png"),
+        ("more.zip", digits_zip(3, {"digits/9/bad.png": b"not an image at all", "notes.txt": b"hi"}), "application/zip"),
+    ]
+    at.get("file_uploader")[0].set_value(files)
+    at = at.run()
+    assert not at.exception and not at.error, texts(at.error)
+    warning = texts(at.warning)
+    assert "2 image(s) could not be read and were left out" in warning
+    assert "`cut.png` (damaged image" in warning
+    assert "`more.zip/digits/9/bad.png` (not an image file" in warning
+    assert "row " not in warning
+    assert "1 file(s) that are not images were skipped, such as `more.zip/notes.txt`" in texts(at.info)
+    predicted = at.dataframe[-1].value
+    assert predicted["image"].tolist() == ["0.png", "digits/0/0.png", "digits/1/1.png", "digits/2/2.png"]
+
+
+def test_predict_refuses_uploads_that_are_all_unreadable_naming_them(media_runs, open_page):
+    at = open_page("predict", run=media_runs["images"])
+    at.get("file_uploader")[0].set_value([("a.png", b"nope", "image/png"), ("b.jpg", b"nada", "image/jpeg")])
+    at = at.run()
+    assert not at.exception
+    message = texts(at.error)
+    assert "None of the uploaded images could be read: a.png (not an image file" in message
+    assert "b.jpg (not an image file" in message
+    assert not at.get("download_button")
 
 
 def test_predict_reads_a_table_of_texts(media_runs, open_page):

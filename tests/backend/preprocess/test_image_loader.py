@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from sklearn.pipeline import Pipeline
 
 from backend import NeuralNetClassifier
 from backend.modules import ConvNet
@@ -159,6 +160,34 @@ def test_bad_images_at_prediction_are_named_too():
     loader = ImageLoader(size=4).fit(_random_gray(3))
     with pytest.raises(ImageReadError, match="row 1"):
         loader.transform(pd.Series([_random_gray(1)[0], b"nope"]))
+
+
+def test_bytes_in_a_series_indexed_by_file_name_are_named_by_their_file(tmp_path):
+    loader = ImageLoader(size=4).fit(_random_gray(3))
+    uploads = pd.Series([_random_gray(1)[0], b"nope"], index=["cat.png", "dog.png"])
+    with pytest.raises(ImageReadError, match="^1 image could not be read: dog.png \\(not an image") as caught:
+        loader.transform(uploads)
+    assert set(caught.value.failures) == {"dog.png"}
+    # A table indexed by file name names them the same way; a path is still named by itself.
+    table = pd.DataFrame({"image": [b"nope", str(tmp_path / "gone.png")]}, index=["a.png", "b.png"])
+    with pytest.raises(ImageReadError) as caught:
+        ImageLoader(size=4, column="image").fit(table)
+    assert set(caught.value.failures) == {"a.png", str(tmp_path / "gone.png")}
+
+
+def test_a_fitted_image_pipeline_names_bad_uploads_by_file_name_after_loading(tmp_path):
+    X = _random_gray(12)
+    y = np.array([0, 1] * 6)
+    pipeline = Pipeline(
+        [
+            ("preprocess", ImageLoader(size=4)),
+            ("net", NeuralNetClassifier(ConvNet, module__channels=(2,), max_epochs=1, train_split=None, verbose=0, device="cpu")),
+        ]
+    ).fit(X, y)
+    joblib.dump(pipeline, tmp_path / "model.pkl")
+    loaded = joblib.load(tmp_path / "model.pkl")
+    with pytest.raises(ImageReadError, match="could not be read: broken.jpg"):
+        loaded.predict(pd.Series([X[0], b"\xff\xd8 not a jpeg"], index=["fine.png", "broken.jpg"]))
 
 
 def test_a_single_image_or_a_wide_table_is_refused_clearly():

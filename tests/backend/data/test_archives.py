@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.data import ArchiveLimits, ImageArchiveError, UnsafeArchiveError, read_image_zip
+from backend.data import ArchiveLimits, ImageArchiveError, UnsafeArchiveError, archives, read_image_zip
 
 
 def _png(value: int = 0) -> bytes:
@@ -128,9 +128,68 @@ def test_a_member_whose_header_understates_its_size_is_refused_and_removed(tmp_p
     central = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02") + 1)
     assert data[central + 46 : central + 53] == b"a/2.png"
     data[central + 24 : central + 28] = (10).to_bytes(4, "little")
-    with pytest.raises((UnsafeArchiveError, ImageArchiveError)):
+    # zipfile stops reading at the declared size and finds the checksum wrong before the byte count could.
+    with pytest.raises(ImageArchiveError, match="The zip is damaged at 'a/2.png': Bad CRC-32"):
         read_image_zip(bytes(data), tmp_path / "out", limits=ArchiveLimits(max_file_bytes=1_000))
-    assert not (tmp_path / "out" / "a" / "2.png").exists()
+    assert _files_under(tmp_path) == []
+
+
+class _Overflowing(io.RawIOBase):
+    """A member stream that yields far more bytes than any header declared."""
+
+    def __init__(self, size: int):
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = min(len(buffer), self.left)
+        buffer[:n] = b"\0" * n
+        self.left -= n
+        return n
+
+
+class _LyingArchive:
+    """Stands in for a zipfile whose member decompresses to ``size`` bytes whatever its header says."""
+
+    def __init__(self, size: int):
+        self.size = size
+
+    def open(self, info):
+        return io.BufferedReader(_Overflowing(self.size))
+
+
+@pytest.mark.parametrize(
+    ("limits", "budget"),
+    [(ArchiveLimits(max_file_bytes=100_000), 10**9), (ArchiveLimits(), 100_000)],
+    ids=["per-file cap", "what is left of the total"],
+)
+def test_the_copy_stops_a_member_that_produces_more_bytes_than_allowed_and_removes_it(tmp_path, limits, budget):
+    info = zipfile.ZipInfo("a/2.png")
+    info.file_size = 10  # what the header claims
+    destination = tmp_path / "2.png"
+    with pytest.raises(UnsafeArchiveError, match="'a/2.png' decompresses to more than its declared size allows"):
+        archives._copy_member(_LyingArchive(1_000_000), info, destination, limits, budget)
+    assert not destination.exists()
+    # Within the caps, the same stream is copied whole.
+    assert archives._copy_member(_LyingArchive(100_000), info, destination, limits, budget) == 100_000
+    assert destination.stat().st_size == 100_000
+
+
+def test_an_extraction_refused_midway_keeps_none_of_the_files_it_wrote(tmp_path, monkeypatch):
+    data = _zip({"a/1.png": _png(), "a/2.png": _png(1), "b/3.png": _png(2)})
+    real_open = zipfile.ZipFile.open
+
+    def overflowing_third(self, name, *args, **kwargs):
+        if getattr(name, "filename", name) == "b/3.png":
+            return io.BufferedReader(_Overflowing(10_000_000))
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", overflowing_third)
+    with pytest.raises(UnsafeArchiveError, match="'b/3.png' decompresses to more than its declared size allows"):
+        read_image_zip(data, tmp_path / "out", limits=ArchiveLimits(max_file_bytes=1_000_000))
+    assert _files_under(tmp_path) == []
 
 
 def test_a_link_already_in_the_target_folder_cannot_redirect_a_write(tmp_path):

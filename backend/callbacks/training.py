@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,10 +109,11 @@ class Checkpoint(Callback):
     load_best : bool
         Restore the checkpointed weights when training ends.
     dirname : str or Path, optional
-        Also write the weights there (``f_params``). Without it nothing touches the disk, so nets fitted
-        in parallel never overwrite each other's checkpoints.
+        Also write the weights to a file in this folder. Without it nothing touches the disk.
     f_params : str
-        File name for the weights inside ``dirname``.
+        Base name of that file. Each fit writes its own file, ``<stem>-<process id>-<random tag><suffix>``
+        (``params-4121-9f2c01ab.pt``), so nets fitted in parallel into one folder never overwrite each
+        other's weights; the path of the file is ``f_params_`` once a checkpoint was written.
     """
 
     def __init__(
@@ -129,7 +131,15 @@ class Checkpoint(Callback):
     def initialize(self) -> Checkpoint:
         self.best_state_ = None
         self.best_epoch_ = None
+        self.f_params_ = None
+        self._fit_tag = None  # drawn at the first write: a new file for every fit
         return self
+
+    def _target(self) -> Path:
+        if getattr(self, "_fit_tag", None) is None:
+            self._fit_tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        name = Path(self.f_params)
+        return Path(self.dirname) / name.with_name(f"{name.stem}-{self._fit_tag}{name.suffix}")
 
     def _should_save(self, net) -> bool:
         if self.monitor is None:
@@ -153,11 +163,12 @@ class Checkpoint(Callback):
         self.best_state_ = _snapshot(net.module_)
         self.best_epoch_ = net.history[-1, "epoch"]
         if self.dirname is not None:
-            folder = Path(self.dirname)
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f".{self.f_params}.{os.getpid()}.tmp"
+            target = self._target()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
             torch.save(self.best_state_, tmp)
-            os.replace(tmp, folder / self.f_params)
+            os.replace(tmp, target)  # readers never see a half-written file
+            self.f_params_ = target
 
     def on_train_end(self, net, **kwargs) -> None:
         if self.load_best and self.best_state_ is not None:

@@ -9,6 +9,7 @@ The constructor follows skorch: ``module``, ``criterion``, ``optimizer``, ``lr``
 from __future__ import annotations
 
 import contextlib
+import copy
 import time
 from numbers import Integral, Real
 from typing import Any
@@ -282,6 +283,7 @@ class NeuralNet(PersistenceMixin, BaseEstimator):
         self.callbacks_ = self._build_callbacks()
         self._hooks = {hook: [getattr(cb, hook) for _, cb in self.callbacks_ if overrides(cb, hook)] for hook in HOOKS}
         self.criterion_ = self._build_criterion().to(self.device_)
+        self._criterion_none = self._unreduced_copy(self.criterion_)
         with self._rng_scope(offset=0):
             self.module_ = self._build_module(getattr(self, "_inferred_sizes", {})).to(self.device_)
         self.integer_input_ = any(
@@ -326,7 +328,12 @@ class NeuralNet(PersistenceMixin, BaseEstimator):
     def _split(self, data: Split) -> tuple[Split, Split | None]:
         if self.train_split is None:
             return data, None
-        splitter = ValidSplit(self.train_split, random_state=self._seed()) if isinstance(self.train_split, Real) else self.train_split
+        splitter = self.train_split
+        if isinstance(splitter, Real):
+            splitter = ValidSplit(splitter, random_state=self._seed())
+        elif isinstance(splitter, ValidSplit) and splitter.random_state is None and self.random_state is not None:
+            splitter = copy.copy(splitter)  # seeded by the net; the user's object stays as given
+            splitter.random_state = self._seed()
         stratify = data.y.cpu().numpy() if self._classifier and data.y is not None else None
         train_idx, valid_idx = splitter(len(data), stratify, classifier=self._classifier)
         return data.subset(train_idx), data.subset(valid_idx)
@@ -418,7 +425,7 @@ class NeuralNet(PersistenceMixin, BaseEstimator):
         side = "train" if training else "valid"
         batch_size, shuffle, drop_last, loader_params = self._iterator_settings(side)
         self.module_.train(training)
-        losses, sizes, hits = [], [], []
+        losses, sizes, weight_sums, hits = [], [], [], []
         begin, end = self._hooks["on_batch_begin"], self._hooks["on_batch_end"]
         for batch in iterate_batches(
             split, batch_size, shuffle and training, generator, drop_last and training, loader_params, self.device_
@@ -435,6 +442,8 @@ class NeuralNet(PersistenceMixin, BaseEstimator):
                     hits.append(correct)
             losses.append(loss.detach())
             sizes.append(len(batch[0]))
+            if batch[2] is not None:
+                weight_sums.append(batch[2].detach().sum())
             for method in end:
                 method(self, batch=batch, training=training, loss=loss, y_pred=y_pred)
         if not losses:
@@ -445,7 +454,12 @@ class NeuralNet(PersistenceMixin, BaseEstimator):
         for record, value, size in zip(self.history_[-1]["batches"][-len(values) :], values, sizes, strict=True):
             record[f"{side}_loss"] = value
             record[f"{side}_batch_size"] = size
-        mean = float(np.average(values, weights=sizes))
+        if weight_sums and len(weight_sums) == len(values):
+            # Each batch's loss is its weighted mean: combined by weight, they give the split's weighted mean.
+            totals = torch.stack(weight_sums).float().cpu().numpy()
+            mean = float(np.dot(values, totals) / totals.sum()) if totals.sum() > 0 else 0.0
+        else:
+            mean = float(np.average(values, weights=sizes))
         return mean, (int(torch.stack(hits).sum()) if hits else None)
 
     def train_step(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -480,17 +494,25 @@ class NeuralNet(PersistenceMixin, BaseEstimator):
             per_sample = per_sample.reshape(len(per_sample), -1).mean(dim=1)
         return (per_sample * sample_weight).sum() / sample_weight.sum().clamp_min(1e-12)
 
+    @staticmethod
+    def _unreduced_copy(criterion: torch.nn.Module) -> torch.nn.Module | None:
+        """A copy of ``criterion`` that returns per-sample losses (None when it has no ``reduction``)."""
+        if not hasattr(criterion, "reduction"):
+            return None
+        unreduced = copy.copy(criterion)  # shares the weights and buffers (class weights) of the original
+        unreduced.reduction = "none"
+        return unreduced
+
     def _unreduced_criterion(self) -> torch.nn.Module:
-        if getattr(self, "_criterion_none", None) is None:
-            if not hasattr(self.criterion_, "reduction"):
-                raise TypeError(
-                    f"sample_weight needs a criterion with a 'reduction' argument; {type(self.criterion_).__name__} has none."
-                )
-            criterion = type(self.criterion_).__new__(type(self.criterion_))
-            criterion.__dict__.update(self.criterion_.__dict__)
-            criterion.reduction = "none"
-            self._criterion_none = criterion
-        return self._criterion_none
+        """The per-sample criterion built with ``criterion_`` at ``initialize`` (rebuilt after unpickling)."""
+        criterion = getattr(self, "_criterion_none", None)
+        if criterion is None:
+            criterion = self._criterion_none = self._unreduced_copy(self.criterion_)
+        if criterion is None:
+            raise TypeError(
+                f"sample_weight needs a criterion with a 'reduction' argument; {type(self.criterion_).__name__} has none."
+            )
+        return criterion
 
     def _count_correct(self, y_pred, y_true):
         return None

@@ -92,14 +92,32 @@ class NeuralNetClassifier(ClassifierMixin, NeuralNet):
             return {}
         if self.class_weight != "balanced" and not isinstance(self.class_weight, dict):
             raise ValueError(f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}.")
-        y = getattr(self, "_y_for_weights", None)
-        weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        if isinstance(self.class_weight, dict):
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=self.classes_)
+        else:
+            weights = self._balanced_weights()
         return {"weight": torch.as_tensor(weights, dtype=torch.float32)}
+
+    def _balanced_weights(self) -> np.ndarray:
+        """``n_samples / (n_classes * count)`` per class, from the counts taken at fit (no labels are kept)."""
+        counts = getattr(self, "_class_counts", None)
+        if counts is None or len(counts) != len(self.classes_):
+            raise ValueError(
+                "class_weight='balanced' needs the class counts of the training target: fit the net, or give "
+                "class_weight as a dict {label: weight}."
+            )
+        missing = self.classes_[counts == 0]
+        if len(missing):
+            raise ValueError(
+                f"class_weight='balanced' needs every class in y; {missing[:5].tolist()} do not occur. Give "
+                "class_weight as a dict {label: weight} instead."
+            )
+        return counts.sum() / (len(counts) * counts.astype(np.float64))
 
     def _prepare(self, X, y, sample_weight, reset: bool, classes=None):
         data = super()._prepare(X, y, sample_weight, reset, classes)
-        if reset:
-            self._y_for_weights = data.y_original
+        if reset:  # aggregated counts only: a fitted (and pickled) net carries no copy of y
+            self._class_counts = np.bincount(data.y.numpy(), minlength=len(self.classes_))
         return data
 
     def get_loss(self, y_pred, y_true, X=None, training: bool = False, sample_weight=None):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from joblib import Parallel, delayed
+from sklearn.model_selection import GridSearchCV
 
 from backend import NeuralNetClassifier, NeuralNetRegressor
 from backend.callbacks import (
@@ -186,10 +187,87 @@ def test_checkpoints_of_parallel_fits_never_collide(tmp_path, monkeypatch):
 
 def test_checkpoint_to_a_folder_writes_loadable_weights(tmp_path):
     X, y = regression_data()
-    net = NeuralNetRegressor(MLP, callbacks=[Checkpoint(monitor=None, dirname=tmp_path)], max_epochs=2, verbose=0)
+    checkpoint = Checkpoint(monitor=None, dirname=tmp_path)
+    net = NeuralNetRegressor(MLP, callbacks=[checkpoint], max_epochs=2, verbose=0)
     net.fit(X, y)
-    state = torch.load(tmp_path / "params.pt", weights_only=True)
+    assert checkpoint.f_params_.parent == tmp_path and checkpoint.f_params_.suffix == ".pt"
+    assert checkpoint.f_params_.name.startswith("params-")
+    assert list(tmp_path.iterdir()) == [checkpoint.f_params_]  # one file per fit, no leftovers
+    state = torch.load(checkpoint.f_params_, weights_only=True)
     assert all(torch.equal(state[k], v) for k, v in net.module_.state_dict().items())
+    first = checkpoint.f_params_
+    net.fit(X, y)  # a new fit writes a new file
+    assert checkpoint.f_params_ != first and len(list(tmp_path.iterdir())) == 2
+
+
+class RestoredLossProbe(Callback):
+    """Placed after the checkpointing callbacks: records the valid loss of the weights training leaves."""
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        self.valid_ = dataset_valid
+
+    def on_train_end(self, net, **kwargs):
+        predicted = torch.as_tensor(net.predict(self.valid_.X))
+        loss = float(torch.mean((predicted - self.valid_.y.double()) ** 2))
+        net.history.record("restored_valid_loss", loss)
+        del self.valid_
+
+
+def _restored_gap(net, X, y):
+    """0 when the weights left in the net are those of its best epoch."""
+    return -abs(net.history[-1, "restored_valid_loss"] - min(net.history[:, "valid_loss"])) / min(
+        net.history[:, "valid_loss"]
+    )
+
+
+def _best_before_last(net, X, y):
+    losses = net.history[:, "valid_loss"]
+    return float(int(np.argmin(losses)) < len(losses) - 1)
+
+
+def _file_holds_the_restored_weights(net, X, y):
+    checkpoint = dict(net.callbacks_)["Checkpoint"]
+    state = torch.load(checkpoint.f_params_, weights_only=True)
+    return float(all(torch.equal(state[k], v.cpu()) for k, v in net.module_.state_dict().items()))
+
+
+def _search_with_checkpoints(dirname=None):
+    X, y = regression_data(n=160)
+    y = np.random.RandomState(1).randn(len(y))  # nothing to learn: the valid loss soon rises again
+    net = NeuralNetRegressor(
+        MLP, module__hidden_units=(64,), max_epochs=60, verbose=0, random_state=0,
+        train_split=ValidSplit(0.3, random_state=0),
+        callbacks=[
+            EarlyStopping(patience=4),
+            Checkpoint(monitor="valid_loss_best", load_best=True, dirname=dirname),
+            RestoredLossProbe(),
+        ],
+    )
+    scoring = {"gap": _restored_gap, "best_before_last": _best_before_last}
+    if dirname is not None:
+        scoring["own_file"] = _file_holds_the_restored_weights
+    search = GridSearchCV(net, {"lr": [0.01, 0.03]}, cv=2, n_jobs=2, scoring=scoring, refit="gap", error_score="raise")
+    return search.fit(X, y)
+
+
+def test_grid_search_in_parallel_restores_each_fits_own_best_weights():
+    search = _search_with_checkpoints()
+    results = search.cv_results_
+    gaps = np.r_[[results[f"split{i}_test_gap"] for i in range(2)]].ravel()
+    assert np.abs(gaps).max() < 1e-4
+    assert np.r_[[results[f"split{i}_test_best_before_last"] for i in range(2)]].mean() > 0.5
+    assert _restored_gap(search.best_estimator_, None, None) > -1e-4
+
+
+def test_grid_search_in_parallel_writes_one_checkpoint_file_per_fit(tmp_path):
+    search = _search_with_checkpoints(dirname=tmp_path)
+    results = search.cv_results_
+    own = np.r_[[results[f"split{i}_test_own_file"] for i in range(2)]].ravel()
+    assert own.tolist() == [1.0] * 4
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 4 + 1  # 2 candidates x 2 folds, and the refit
+    assert all(f.suffix == ".pt" and not f.name.startswith(".") for f in files)
+    assert _file_holds_the_restored_weights(search.best_estimator_, None, None) == 1.0
 
 
 def test_print_log_sink_receives_lines():

@@ -23,11 +23,12 @@ def expected_failures(estimator):
     return failures
 
 
-# Strict: an expected failure that starts passing fails the run, so this list cannot go stale.
+# Not strict: whether float32 rounding differs by an ulp depends on the CPU's matrix kernels, so the
+# subset check may pass on one machine and fail on another. Pytest lists an unexpected pass (XPASS).
 @parametrize_with_checks(
     [NeuralNetClassifier(MLP, **SETTINGS), NeuralNetRegressor(MLP, **SETTINGS)],
     expected_failed_checks=expected_failures,
-    xfail_strict=True,
+    xfail_strict=False,
 )
 def test_sklearn_estimator_contract(estimator, check):
     check(estimator)

@@ -70,14 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-jobs",
         type=int,
         metavar="N",
-        help="local worker processes for a search's candidates and folds (-1: every core); overrides the "
-        "home's settings and $TORCHWORK_N_JOBS",
+        help="local worker processes for cross-validation folds and a search's candidates and folds (-1: every "
+        "core); overrides the home's settings and $TORCHWORK_N_JOBS",
     )
     run.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="a Dask scheduler (tcp://host:8786) to run a search's fits on; an empty value runs locally; "
-        "overrides the home's settings and $TORCHWORK_DASK_SCHEDULER",
+        help="a Dask scheduler (tcp://host:8786) to run cross-validation folds and a search's fits on; an empty "
+        "value runs locally; overrides the home's settings and $TORCHWORK_DASK_SCHEDULER",
     )
     run.add_argument("--quiet", action="store_true", help="print only the outcome")
     return parser

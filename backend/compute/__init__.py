@@ -1,4 +1,4 @@
-"""Compute: where a search's candidates and their folds run (local worker processes or a Dask cluster).
+"""Compute: where cross-validation folds and a search's fits run (local worker processes or a Dask cluster).
 
 settings = load_compute_settings()          # home's settings.json, then TORCHWORK_DASK_SCHEDULER
 with compute_session(settings, data=[X, y], consumer=on_message) as session:

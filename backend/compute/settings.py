@@ -1,4 +1,8 @@
-"""Where a search's parallel work runs: local processes or a Dask cluster, from the home's settings or the environment."""
+"""Where a run's parallel fits go: local processes or a Dask cluster, from the home's settings or environment.
+
+They are a cross-validation's folds and a search's candidates and their folds; a holdout split and the final
+fit on every row run in the job's own process.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from pathlib import Path
 
 from backend.home import torchwork_home
 
-#: A Dask scheduler address; set, a search's candidates and their folds run on that cluster.
+#: A Dask scheduler address; set, cross-validation folds and a search's candidates run on that cluster.
 SCHEDULER_ENV = "TORCHWORK_DASK_SCHEDULER"
-#: How many local worker processes a search may use.
+#: How many local worker processes a run's cross-validation folds or search may use.
 N_JOBS_ENV = "TORCHWORK_N_JOBS"
 SETTINGS_FILE = "settings.json"
 _SECTION = "compute"
@@ -23,9 +27,10 @@ class ComputeSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class ComputeSettings:
-    """Where a search's candidates and their folds run.
+    """Where a run's cross-validation folds, and a search's candidates and their folds, run.
 
-    A run without a search fits its cross-validation folds one after another in its own process.
+    With one local process they run one after another in the job's own process; a holdout split and the
+    final fit on every row always do.
 
     Parameters
     ----------

@@ -1,7 +1,13 @@
-"""run_experiment: evaluate a spec on a dataset (k-fold CV or holdout), then fit the final pipeline."""
+"""run_experiment: evaluate a spec on a dataset (k-fold CV or holdout), then fit the final pipeline.
+
+Cross-validation folds run one after another in this process, or, when the compute settings ask for more
+than one local process or for a Dask cluster, as tasks of a compute session, as a search's fits do
+(:class:`~backend.evaluate.tracked.TrackedPipeline` reports each fold's epochs and scores home).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from backend.compute import ComputeSettings, compute_session, load_compute_settings
+from backend.compute.threads import usable_cpus
 from backend.data import infer_schema
 from backend.evaluate.metrics import METRICS, classification_scores, regression_scores
 from backend.evaluate.splits import make_splits
@@ -19,6 +27,10 @@ from backend.spec import ExperimentSpec, SpecError
 
 #: The fold number of the final fit on every row, in events and histories.
 FINAL_FOLD = -1
+#: Where folds run when they run in the job's own process.
+IN_PROCESS = "this process"
+# Seconds to wait, after the last fold's task returned, for its messages still on their way from a cluster.
+_MESSAGE_GRACE_S = 30.0
 
 Report = Callable[[dict[str, Any]], None]
 
@@ -48,6 +60,9 @@ class ExperimentResult:
         Metric -> why it was not computed on some fold (e.g. ROC AUC when a fold holds one class).
     classes : list
         The classes, for classification; empty for regression.
+    compute : str
+        Where the folds ran, in words (``"this process"``, ``"2 local processes"``, a Dask cluster); empty
+        when not recorded.
     """
 
     fold_scores: pd.DataFrame
@@ -59,10 +74,14 @@ class ExperimentResult:
     duration: float
     omitted: dict[str, str] = field(default_factory=dict)
     classes: list[Any] = field(default_factory=list)
+    compute: str = ""
 
 
 def run_experiment(
-    spec: ExperimentSpec, frame: pd.DataFrame, report: Report | None = None
+    spec: ExperimentSpec,
+    frame: pd.DataFrame,
+    report: Report | None = None,
+    compute: ComputeSettings | None = None,
 ) -> ExperimentResult:
     """Score ``spec`` on ``frame`` by cross-validation or holdout, then fit the final pipeline on all rows.
 
@@ -78,12 +97,21 @@ def run_experiment(
     report : callable, optional
         Receives events as they happen: ``{"kind": "epoch", "fold", "epoch", "train_loss", ...}``,
         ``{"kind": "fold_end", "fold", "scores"}`` and ``{"kind": "progress", "done", "total", "message"}``.
+        When folds run elsewhere, events arrive as folds report, possibly from a background thread (one
+        at a time), folds interleaved.
+    compute : ComputeSettings, optional
+        Where cross-validation folds run; by default :func:`backend.compute.load_compute_settings` (the
+        home's settings, ``TORCHWORK_N_JOBS``, ``TORCHWORK_DASK_SCHEDULER``). One local process fits the
+        folds one after another here; more processes, or a Dask scheduler, fit them at once there, with
+        the same folds, seeds and results. A holdout split and the final fit on every row always run here.
 
     Raises
     ------
     SpecError
         When the spec does not fit the data (too many folds for the rows, one class, non-numeric
         regression target, ...). Training errors (a diverging loss) come from the net with their message.
+    ClusterUnavailable
+        When a Dask scheduler is configured but cannot be used.
     """
     started = time.perf_counter()
     emit: Report = report if report is not None else _ignore
@@ -112,6 +140,63 @@ def run_experiment(
         pipeline = build_pipeline(spec, data, on_epoch=on_epoch, schema=schema)
         return pipeline.fit(X.iloc[rows], y[rows])
 
+    settings = _settings_for_folds(spec, compute, len(splits))
+    if settings is None:
+        fold_scores, oof, omitted = _folds_here(spec, data, X, y, splits, classes, fit, emit, total)
+        where = IN_PROCESS
+    else:
+        fold_scores, oof, omitted, fold_histories, where = _folds_in_session(
+            settings, spec, data, X, y, splits, classes, schema, emit, total
+        )
+        histories.update(fold_histories)
+    emit(
+        {"kind": "progress", "done": len(splits), "total": total, "message": f"Final fit on {len(data)} rows"}
+    )
+    final = fit(FINAL_FOLD, np.arange(len(data)))
+    emit({"kind": "progress", "done": total, "total": total, "message": "Final fit done"})
+    return ExperimentResult(
+        fold_scores=fold_scores,
+        summary=_summarise(fold_scores),
+        oof=oof.reset_index(drop=True),
+        pipeline=final,
+        histories=histories,
+        n_dropped=int((~known).sum()),
+        duration=time.perf_counter() - started,
+        omitted=omitted,
+        classes=classes,
+        compute=where,
+    )
+
+
+def _settings_for_folds(
+    spec: ExperimentSpec, compute: ComputeSettings | None, n_splits: int
+) -> ComputeSettings | None:
+    """The compute settings the folds run under, or None to fit them one after another in this process.
+
+    Local processes are capped at the number of folds, so that each gets its share of the cores.
+    """
+    if spec.evaluation.mode != "cv" or n_splits < 2:
+        return None
+    settings = (compute if compute is not None else load_compute_settings()).validated()
+    if settings.target == "dask":
+        return settings
+    n_workers = min(usable_cpus() if settings.n_jobs == -1 else settings.n_jobs, n_splits)
+    return dataclasses.replace(settings, n_jobs=n_workers) if n_workers > 1 else None
+
+
+def _folds_here(
+    spec: ExperimentSpec,
+    data: pd.DataFrame,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    classes: list[Any],
+    fit: Callable[[int, np.ndarray], Pipeline],
+    emit: Report,
+    total: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Fit and score the folds one after another in this process: fold scores, out-of-fold rows, omitted."""
+    classification = spec.data.task == "classification"
     rows_out, oof_parts, omitted = [], [], {}
     for fold, (train, test) in enumerate(splits):
         name = "Holdout split" if spec.evaluation.mode == "holdout" else f"Fold {fold + 1} of {len(splits)}"
@@ -128,31 +213,113 @@ def run_experiment(
                 "fold": fold,
                 "n_train": len(train),
                 "n_test": len(test),
-                "epochs": len(histories[fold]),
+                "epochs": len(fitted_net(pipeline).history_),
                 **scores,
             }
         )
         emit({"kind": "fold_end", "fold": fold, "scores": scores})
-    emit(
-        {"kind": "progress", "done": len(splits), "total": total, "message": f"Final fit on {len(data)} rows"}
-    )
-    final = fit(FINAL_FOLD, np.arange(len(data)))
-    emit({"kind": "progress", "done": total, "total": total, "message": "Final fit done"})
-    fold_scores = pd.DataFrame(rows_out)
     # Out-of-fold rows in the data's own order, so they line up with the frame.
     order = np.argsort(np.concatenate([test for _, test in splits]), kind="stable")
     oof = pd.concat(oof_parts, ignore_index=True).iloc[order]
-    return ExperimentResult(
-        fold_scores=fold_scores,
-        summary=_summarise(fold_scores),
-        oof=oof.reset_index(drop=True),
-        pipeline=final,
-        histories=histories,
-        n_dropped=int((~known).sum()),
-        duration=time.perf_counter() - started,
-        omitted=omitted,
-        classes=classes,
+    return pd.DataFrame(rows_out), oof, omitted
+
+
+def _folds_in_session(
+    settings: ComputeSettings,
+    spec: ExperimentSpec,
+    data: pd.DataFrame,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    classes: list[Any],
+    schema: Any,
+    emit: Report,
+    total: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[int, list[dict[str, Any]]], str]:
+    """Fit and score the folds as tasks of a compute session, as a search fits its candidates' folds.
+
+    Each fold is one :class:`~backend.evaluate.tracked.TrackedPipeline` fit (scikit-learn's
+    ``cross_validate`` on the session's joblib backend, the dataset scattered once); its epochs, scores and
+    predictions come home through the session's channel and are assembled by the search's own
+    :class:`~backend.evaluate.search_progress.SearchProgress`. Returns fold scores, out-of-fold rows,
+    omitted metrics, the folds' epoch histories and where the folds ran.
+    """
+    # Imported here: both import this module.
+    from sklearn.model_selection import cross_validate
+
+    from backend.evaluate.search_progress import SearchProgress
+    from backend.evaluate.tracked import TrackedPipeline
+
+    classification = spec.data.task == "classification"
+    # Positions as the index: a fold's rows then say which rows they are, wherever they are fitted.
+    X = X.reset_index(drop=True)
+    fold_of_row = np.empty(len(y), dtype=np.int64)
+    for fold, (_, test) in enumerate(splits):
+        fold_of_row[test] = fold
+    progress = SearchProgress(
+        _FoldEvents(emit, len(splits), total), n_folds=len(splits), total=total, row_labels=data.index
     )
+    with compute_session(settings, data=[X, y, fold_of_row], consumer=progress.consume) as session:
+        estimator = TrackedPipeline(
+            build_pipeline(spec, data, schema=schema),
+            channel=session.channel,
+            torch_threads=session.torch_threads,
+            n_folds=len(splits),
+            scoring="accuracy" if classification else "r2",
+            classes=classes if classification else None,
+        )
+        emit(
+            {
+                "kind": "progress",
+                "done": 0,
+                "total": total,
+                "message": f"Cross-validation: {len(splits)} folds on {session.description}",
+            }
+        )
+        # A failed fold raises its own error here, as it would in this process.
+        cross_validate(estimator, X, y, cv=splits, params={"fold_of_row": fold_of_row}, error_score="raise")
+        # Folds in other processes report asynchronously: wait for the last ones' messages.
+        session.wait_until(lambda: progress.fits_ended >= len(splits), timeout=_MESSAGE_GRACE_S)
+        where = session.description
+    key = (estimator.candidate, estimator.iteration)
+    fold_scores = progress.fold_scores(key)
+    missing = sorted(set(range(len(splits))) - set(fold_scores["fold"] if len(fold_scores) else []))
+    if missing:
+        raise RuntimeError(
+            f"The results of fold(s) {', '.join(str(f + 1) for f in missing)} did not come back from {where} "
+            f"within {_MESSAGE_GRACE_S:g} s of the folds' end; start the run again."
+        )
+    histories = {fold: records for fold, records in progress.histories_of(key).items() if fold != FINAL_FOLD}
+    return fold_scores, progress.oof(key), progress.omitted(key), histories, where
+
+
+class _FoldEvents:
+    """Turns the fit events of cross-validation folds run as tracked tasks into :func:`run_experiment`'s.
+
+    ``epoch`` passes on without the search's ``candidate`` and ``iteration``; a fold's start and end become
+    ``progress`` (``done`` counts finished folds) and ``fold_end``. The search's own ``progress`` and
+    ``candidate_end`` events, which speak of candidates, are not passed on.
+    """
+
+    def __init__(self, emit: Report, n_folds: int, total: int):
+        self.emit = emit
+        self.n_folds = n_folds
+        self.total = total
+        self.ended = 0
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind, fold = event["kind"], event.get("fold")
+        if kind == "epoch":
+            self.emit({k: v for k, v in event.items() if k not in ("candidate", "iteration")})
+        elif kind == "fit_start":
+            self._progress(f"Fold {fold + 1} of {self.n_folds}: training")
+        elif kind == "fit_end" and event.get("error") is None:
+            self.ended += 1
+            self.emit({"kind": "fold_end", "fold": fold, "scores": event["scores"]})
+            self._progress(f"Fold {fold + 1} of {self.n_folds} done")
+
+    def _progress(self, message: str) -> None:
+        self.emit({"kind": "progress", "done": self.ended, "total": self.total, "message": message})
 
 
 def _ignore(event: dict[str, Any]) -> None:

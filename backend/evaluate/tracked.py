@@ -1,8 +1,9 @@
-"""TrackedPipeline: the estimator a search fits once per candidate and fold, reporting home as it goes.
+"""TrackedPipeline: the estimator fitted once per fold (and candidate, in a search), reporting home.
 
 scikit-learn's searches clone it, set a candidate's parameters and fit it on a fold, in whichever process
-runs the task. It fits a copy of its pipeline with a progress callback attached, works out which fold it
-was given from the rows it received, and sends each epoch and its fold's scores through its channel.
+runs the task; a cross-validation whose folds run elsewhere fits it the same way (``cross_validate``). It
+fits a copy of its pipeline with a progress callback attached, works out which fold it was given from the
+rows it received, and sends each epoch and its fold's scores through its channel.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ PROGRESS_CALLBACK = "search_progress"
 
 
 class TrackedPipeline(BaseEstimator):
-    """A pipeline that reports its training and scores to a search's caller.
+    """A pipeline that reports its training and scores to the caller of a search or cross-validation.
 
     Parameters
     ----------

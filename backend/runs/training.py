@@ -45,11 +45,13 @@ def train_run(store: RunStore, run_id: str) -> None:
     (``pipeline.pkl``), the reproduction script (``reproduce.py``), the ONNX network (``model.onnx``, with
     the onnx extra) and the model card (``model_card.json``).
 
-    A spec with a search (``spec.search.mode`` not ``none``) runs :func:`backend.evaluate.run_search` on
-    the compute target of the home's settings (:func:`backend.compute.load_compute_settings`). Epochs then
-    carry ``candidate`` and ``iteration``, and the events are those ``run_search`` reports. The best
-    candidate is stored as a single run is (its folds' scores, out-of-fold predictions, refitted pipeline
-    and files, described by the spec of that candidate when its parameters are spec fields), plus the
+    Cross-validation folds, and a search's candidates and their folds, run on the compute target of the
+    home's settings (:func:`backend.compute.load_compute_settings`); the final fit runs in this process.
+
+    A spec with a search (``spec.search.mode`` not ``none``) runs :func:`backend.evaluate.run_search`.
+    Epochs then carry ``candidate`` and ``iteration``, and the events are those ``run_search`` reports.
+    The best candidate is stored as a single run is (its folds' scores, out-of-fold predictions, refitted
+    pipeline and files, described by the spec of that candidate when its parameters are spec fields), plus the
     results ``cv_results`` (scikit-learn's ``cv_results_``, one record per row, NaN as None) and ``search``
     (``mode``, ``metric``, ``greater_is_better``, ``best_params``, ``best_candidate``, ``best_score``,
     ``n_candidates``, ``n_fits``, ``planned_fits``, ``stopped_early``, ``compute``), which the summary and
@@ -74,10 +76,11 @@ def train_run(store: RunStore, run_id: str) -> None:
         else:
             store.add_event(run_id, kind, payload)
 
+    compute = load_compute_settings(store.home)
     if spec.search.mode == "none":
-        _save(store, run_id, spec, frame, run_experiment(spec, frame, report=report))
+        _save(store, run_id, spec, frame, run_experiment(spec, frame, report=report, compute=compute))
         return
-    searched = run_search(spec, frame, report=report, compute=load_compute_settings(store.home))
+    searched = run_search(spec, frame, report=report, compute=compute)
     outline = _search_outline(searched)
     store.set_result(run_id, "cv_results", _records(searched.cv_results))
     store.set_result(run_id, "search", outline)

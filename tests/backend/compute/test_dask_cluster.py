@@ -4,11 +4,12 @@ import socket
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 
 from backend.compute import ClusterUnavailable, ComputeSettings, compute_session, describe_cluster
 from backend.data import load_sample
-from backend.evaluate import run_search
+from backend.evaluate import FINAL_FOLD, run_experiment, run_search
 from backend.spec import ExperimentSpec
 
 distributed = pytest.importorskip("distributed")
@@ -87,6 +88,41 @@ def test_each_fit_on_the_cluster_is_one_task_and_its_steps_run_inside_it(cluster
     assert result.n_fits == 8
     tasks = [str(task["key"]) for task in stream.data]
     assert len(tasks) <= 8 and all("_fit_and_score" in key for key in tasks), tasks
+
+
+def _cv_spec() -> ExperimentSpec:
+    spec = ExperimentSpec.for_target("species")
+    spec.model.hidden_units = (8,)
+    spec.training.max_epochs = 3
+    spec.training.early_stopping = False
+    spec.evaluation.folds = 3
+    return spec
+
+
+def test_cross_validation_on_the_cluster_equals_the_same_folds_fitted_in_this_process(cluster):
+    frame = load_sample("iris")
+    here = run_experiment(_cv_spec(), frame, compute=ComputeSettings(n_jobs=1))
+    events = []
+    with distributed.Client(cluster.scheduler_address) as client:
+        with distributed.get_task_stream(client) as stream:
+            there = run_experiment(
+                _cv_spec(),
+                frame,
+                report=events.append,
+                compute=ComputeSettings(scheduler=cluster.scheduler_address),
+            )
+    assert there.compute.startswith(f"Dask cluster {cluster.scheduler_address} (2 workers, 2 threads)")
+    # Each fold was one task on the cluster's workers; the final fit stayed here.
+    tasks = [str(task["key"]) for task in stream.data]
+    assert len(tasks) == 3 and all("_fit_and_score" in key for key in tasks), tasks
+    pd.testing.assert_frame_equal(there.fold_scores, here.fold_scores)
+    pd.testing.assert_frame_equal(there.oof, here.oof)
+    rows = frame.drop(columns="species")
+    np.testing.assert_array_equal(there.pipeline.predict_proba(rows), here.pipeline.predict_proba(rows))
+    # Every fold's epochs came home from the workers, as the folds ran.
+    for fold in (0, 1, 2, FINAL_FOLD):
+        assert [e["epoch"] for e in events if e["kind"] == "epoch" and e["fold"] == fold] == [1, 2, 3]
+    assert sorted(e["fold"] for e in events if e["kind"] == "fold_end") == [0, 1, 2]
 
 
 def _threads(channel):

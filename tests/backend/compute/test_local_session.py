@@ -75,3 +75,71 @@ def test_a_search_on_two_local_processes_equals_the_same_search_in_this_process(
     for events in (one_events, two_events):
         assert len([e for e in events if e["kind"] == "fit_end"]) == 8  # 4 candidates x 2 folds
         assert len([e for e in events if e["kind"] == "epoch" and e["fold"] >= 0]) == 8 * 3
+
+
+def _cv_spec():
+    from backend.spec import ExperimentSpec
+
+    spec = ExperimentSpec.for_target("species")
+    spec.model.hidden_units = (8,)
+    spec.training.max_epochs = 3
+    spec.training.early_stopping = False
+    spec.evaluation.folds = 3
+    return spec
+
+
+def test_cross_validation_on_two_local_processes_equals_the_same_folds_fitted_in_this_process():
+    import pandas as pd
+
+    from backend.data import load_sample
+    from backend.evaluate import FINAL_FOLD, run_experiment
+
+    frame = load_sample("iris")
+    # Row labels that are not positions, and a row without a target: the out-of-fold rows keep the labels.
+    frame.index = frame.index * 10 + 7
+    frame.loc[frame.index[5], "species"] = None
+    one_events, two_events = [], []
+    one = run_experiment(_cv_spec(), frame, report=one_events.append, compute=ComputeSettings(n_jobs=1))
+    two = run_experiment(_cv_spec(), frame, report=two_events.append, compute=ComputeSettings(n_jobs=2))
+    assert one.compute == "this process" and two.compute == "2 local processes"
+    pd.testing.assert_frame_equal(two.fold_scores, one.fold_scores)
+    pd.testing.assert_frame_equal(two.oof, one.oof)
+    assert two.oof["row"].tolist() == frame.index.drop(frame.index[5]).tolist()
+    assert two.summary == one.summary and two.omitted == one.omitted and two.n_dropped == one.n_dropped == 1
+    rows = frame.drop(columns="species")
+    np.testing.assert_array_equal(two.pipeline.predict_proba(rows), one.pipeline.predict_proba(rows))
+    assert list(two.histories) == list(one.histories) == [0, 1, 2, FINAL_FOLD]
+    for fold in (0, 1, 2, FINAL_FOLD):
+        assert [r["train_loss"] for r in two.histories[fold]] == [
+            r["train_loss"] for r in one.histories[fold]
+        ]
+    # Every fold's epochs and its end arrived while the folds ran in the worker processes, before the final fit.
+    final = next(
+        i
+        for i, e in enumerate(two_events)
+        if e["kind"] == "progress" and e["message"].startswith("Final fit")
+    )
+    folds_epochs = [e for e in two_events[:final] if e["kind"] == "epoch"]
+    assert sorted((e["fold"], e["epoch"]) for e in folds_epochs) == [
+        (f, n) for f in range(3) for n in (1, 2, 3)
+    ]
+    assert all("candidate" not in e for e in folds_epochs)
+    assert sorted(e["fold"] for e in two_events[:final] if e["kind"] == "fold_end") == [0, 1, 2]
+    assert any("3 folds on 2 local processes" in e.get("message", "") for e in two_events)
+
+
+def test_a_fold_failing_in_a_worker_process_raises_its_own_readable_error():
+    import pandas as pd
+    import pytest
+
+    from backend.evaluate import run_experiment
+    from backend.net import TrainingDivergedError
+    from backend.spec import ExperimentSpec
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=40) * 1e30, "y": rng.normal(size=40)})
+    spec = ExperimentSpec.for_target("y", "regression")
+    spec.data.numeric_scaler = "none"
+    spec.evaluation.folds = 2
+    with pytest.raises(TrainingDivergedError, match="Lower the learning rate"):
+        run_experiment(spec, frame, compute=ComputeSettings(n_jobs=2))

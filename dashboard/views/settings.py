@@ -1,4 +1,4 @@
-"""Settings page: where a search's candidates and their folds run (local processes or a Dask cluster)."""
+"""Settings page: where cross-validation folds and search fits run (local processes or a Dask cluster)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,10 @@ def _show_test(address: str) -> None:
         icon=":material/cloud_done:",
     )
     if cluster["n_workers"] == 0:
-        st.warning("The scheduler has no workers yet: start some before a search runs there.", icon=":material/warning:")
+        st.warning(
+            "The scheduler has no workers yet: start some before a run trains there.",
+            icon=":material/warning:",
+        )
         return
     workers = pd.DataFrame(
         [
@@ -72,12 +75,41 @@ def _show_test(address: str) -> None:
     st.dataframe(workers, hide_index=True, width="stretch")
 
 
+def _saved(chosen: ComputeSettings) -> None:
+    """Say what was saved, and, for a cluster, whether the check made on saving could reach it."""
+    if not chosen.scheduler:
+        st.success(
+            f"Saved: cross-validation and searches started from now on use {chosen.n_jobs} local process(es).",
+            icon=":material/check:",
+        )
+        return
+    tested = st.session_state.get(TESTED) or {}
+    if "error" in tested:
+        st.warning(
+            f"Saved, but the scheduler is unreachable now. {tested['error']} Until it can be reached, runs "
+            "with cross-validation or a search fail when they start; choose this machine to train here.",
+            icon=":material/cloud_off:",
+        )
+    elif not tested.get("cluster", {}).get("n_workers"):
+        st.warning(
+            f"Saved, but the Dask cluster at {chosen.scheduler} has no workers yet: a run with cross-validation "
+            "or a search waits a few seconds for one to join, then fails.",
+            icon=":material/warning:",
+        )
+    else:
+        st.success(
+            f"Saved: cross-validation and searches started from now on use the Dask cluster at {chosen.scheduler}.",
+            icon=":material/check:",
+        )
+
+
 st.title("Settings")
 st.subheader("Compute")
 st.caption(
-    "Where a hyperparameter search's fits run: its candidates and their folds. A run without a search "
-    "trains its folds one after another in its own process, whatever is set here. Each run's own process "
-    "starts the fits; the setting applies to runs started after it is saved."
+    "Where a run trains in parallel: the folds of a cross-validation, and a hyperparameter search's candidates "
+    "and their folds. With one local process they run one after another in the run's own process; a holdout "
+    "split and the final fit on every row always do. Each run's own process starts the fits; the setting "
+    "applies to runs started after it is saved."
 )
 current = _current()
 overridden = [name for name in (SCHEDULER_ENV, N_JOBS_ENV) if name in os.environ]
@@ -105,7 +137,10 @@ if target == TARGETS[0]:
         value=max(current.n_jobs, 1) if current.n_jobs != -1 else cores,
         step=1,
         key="w.settings.n_jobs",
-        help=f"How many of a search's fits run at once; this machine has {cores} core(s). 1 runs them one after another.",
+        help=(
+            f"How many fits (cross-validation folds, a search's candidates and folds) run at once; this machine "
+            f"has {cores} core(s). 1 runs them one after another."
+        ),
     )
     chosen = ComputeSettings(n_jobs=int(n_jobs))
 else:
@@ -131,9 +166,9 @@ else:
     _show_test(address)
 with user_errors():
     if st.button("Save", type="primary", icon=":material/save:", disabled=bool(problems)):
+        if chosen.scheduler:
+            # Saved either way (the cluster may be starting), but not as if all were well.
+            with st.spinner(f"Checking {chosen.scheduler}…"):
+                _test_connection(chosen.scheduler)
         save_compute_settings(chosen, services.home())
-        st.success(
-            "Saved: searches started from now on use "
-            + (f"the Dask cluster at {chosen.scheduler}." if chosen.scheduler else f"{chosen.n_jobs} local process(es)."),
-            icon=":material/check:",
-        )
+        _saved(chosen)

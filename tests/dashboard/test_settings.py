@@ -24,16 +24,22 @@ def test_local_processes_are_saved_for_new_runs(settings_page, tmp_path):
     assert not at.exception
     at.number_input(key="w.settings.n_jobs").set_value(2).run()
     _button(at, "Save").click().run()
-    assert any("2 local process(es)" in s.value for s in at.success)
+    assert any(
+        "cross-validation and searches started from now on use 2 local process(es)" in s.value
+        for s in at.success
+    )
     settings = load_compute_settings(tmp_path)
     assert settings.n_jobs == 2 and settings.target == "local"
 
 
-def test_the_page_says_the_setting_is_for_searches_and_that_other_runs_fold_in_their_own_process(settings_page):
+def test_the_page_says_the_setting_is_for_cross_validation_folds_and_searches(settings_page):
     caption = " ".join(c.value for c in settings_page.caption)
-    assert "search's fits run: its candidates and their folds" in caption
-    assert "A run without a search trains its folds one after another in its own process" in caption
-    assert "a cross-validation's folds run" not in caption
+    assert (
+        "the folds of a cross-validation, and a hyperparameter search's candidates and their folds" in caption
+    )
+    assert "A run without a search trains its folds one after another" not in caption
+    help_text = settings_page.number_input(key="w.settings.n_jobs").help
+    assert "cross-validation folds" in help_text
 
 
 def test_a_malformed_address_cannot_be_tested_or_saved(settings_page):
@@ -56,6 +62,18 @@ def test_an_unreachable_scheduler_gives_a_clear_message(settings_page):
     assert "Check the address" in message
 
 
+def test_saving_an_unreachable_scheduler_saves_it_with_a_warning_not_a_success(settings_page, tmp_path):
+    at = settings_page
+    at.radio(key="w.settings.target").set_value("A Dask cluster").run()
+    at.text_input(key="w.settings.scheduler").input("tcp://127.0.0.1:1").run()
+    _button(at, "Save").click().run()
+    assert not at.exception and not at.success
+    warning = " ".join(w.value for w in at.warning)
+    assert "Saved, but the scheduler is unreachable now" in warning
+    assert "Could not connect to a Dask scheduler at 'tcp://127.0.0.1:1'" in warning
+    assert load_compute_settings(tmp_path).scheduler == "tcp://127.0.0.1:1"
+
+
 def test_test_connection_lists_a_real_clusters_workers_and_threads(settings_page, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
@@ -70,4 +88,10 @@ def test_test_connection_lists_a_real_clusters_workers_and_threads(settings_page
         workers = at.dataframe[0].value
         assert len(workers) == 2 and workers["threads"].tolist() == [1, 1]
         _button(at, "Save").click().run()
+        assert not at.warning
+        assert any(
+            f"cross-validation and searches started from now on use the Dask cluster at {cluster.scheduler_address}"
+            in s.value
+            for s in at.success
+        )
     assert load_compute_settings(tmp_path).scheduler == cluster.scheduler_address

@@ -44,13 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a spec on a data file and store the run",
         description=(
             "Train the experiment spec SPEC (a JSON file, as ExperimentSpec.to_json writes it; every run "
-            "folder holds its own spec.json) on the table in --data, store the run in Torchwork's home, "
+            "folder holds its own spec.json, and a run's model card JSON holds it too) on the table in --data, store the run in Torchwork's home, "
             "and print its progress. The spec decides what runs: a holdout fit, cross-validation, or a "
             "hyperparameter search (its search section). Exit status: 0 succeeded, 1 the run failed, "
             "2 nothing ran (bad spec, data file or settings), 130 interrupted."
         ),
     )
-    run.add_argument("spec", type=Path, metavar="SPEC", help="the experiment spec, a JSON file")
+    run.add_argument(
+        "spec", type=Path, metavar="SPEC", help="the experiment spec, a JSON file (or a run's model card JSON)"
+    )
     run.add_argument(
         "--data",
         type=Path,
@@ -107,13 +109,17 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     from backend.compute import N_JOBS_ENV, SCHEDULER_ENV, load_compute_settings
     from backend.data import read_table
     from backend.runs import RunStatus, RunStore, run_job_in_process
+    from backend.spec.checks import combination_warnings
 
     spec = _read_spec(args.spec)
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=out, flush=True))
     try:
         frame = read_table(args.data, sheet=args.sheet)
     except (OSError, ValueError) as exc:
         raise CommandError(f"{args.data}: {exc}") from None
     _check_before_training(spec, frame, args.spec)
+    for warning in combination_warnings(spec):
+        say(f"warning: {warning}")
 
     if args.n_jobs is not None:
         os.environ[N_JOBS_ENV] = str(args.n_jobs)
@@ -133,7 +139,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         target=spec.data.target,
         task=spec.data.task,
     )
-    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=out, flush=True))
     say(
         f"Run {run_id} in {store.home}: {_what(spec, frame, settings)} on {len(frame)} rows of {args.data.name}"
     )
@@ -152,6 +157,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _read_spec(path: Path) -> Any:
+    """The spec in ``path``: a spec file, or a run's model card (whose ``spec`` field is the run's spec)."""
+    import json
+
     from backend.spec import ExperimentSpec, SpecError
 
     try:
@@ -159,11 +167,24 @@ def _read_spec(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read the spec {path}: {exc}") from None
     try:
-        spec = ExperimentSpec.from_json(text)
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"the spec is not valid JSON: {exc}") from None
+        if _is_model_card(payload):
+            if not isinstance(payload.get("spec"), dict):
+                raise SpecError("this is a model card without a 'spec' field: pass a spec file instead")
+            payload = payload["spec"]
+        spec = ExperimentSpec.from_dict(payload)
         spec.validate()
     except SpecError as exc:
         raise CommandError(f"{path}: {exc}") from None
     return spec
+
+
+def _is_model_card(payload: Any) -> bool:
+    """A model card (``model_card.json`` of a run) rather than a bare spec: it has a ``card_version``."""
+    return isinstance(payload, dict) and "card_version" in payload
 
 
 def _check_before_training(spec: Any, frame: Any, path: Path) -> None:
@@ -208,7 +229,13 @@ def _outcome(run_id: str, run: dict, folder: Path) -> str:
     lines = [f"Run {run_id} succeeded in {summary.get('duration_s', 0):.1f} s."]
     headline = summary.get("headline")
     if headline:
-        lines.append(f"  {headline['metric']}: {headline['mean']:.4f} ± {headline['std']:.4f}")
+        spec = run.get("spec") or {}
+        # A holdout run scores one split: there is no spread to show.
+        single = (spec.get("evaluation") or {}).get("mode") == "holdout" and (spec.get("search") or {}).get(
+            "mode", "none"
+        ) == "none"
+        spread = "" if single else f" ± {headline['std']:.4f}"
+        lines.append(f"  {headline['metric']}: {headline['mean']:.4f}{spread}" + (" (holdout)" if single else ""))
     search = summary.get("search")
     if search:
         lines.append(

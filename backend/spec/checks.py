@@ -2,6 +2,8 @@
 
 Each check declares the fields it reads; a check is skipped when one of them already failed its own
 field check, so every problem is reported once, in the words of the field at fault.
+
+A warning is a combination that trains, but probably not as meant; it never makes a spec invalid.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ class DataFacts:
 
 Check = Callable[["ExperimentSpec", DataFacts], list[str]]
 _CHECKS: list[tuple[tuple[str, ...], Check]] = []
+_WARNINGS: list[tuple[tuple[str, ...], Check]] = []
 
 
-def _reads(*fields: str) -> Callable[[Check], Check]:
+def _reads(*fields: str, warning: bool = False) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        _CHECKS.append((fields, check))
+        (_WARNINGS if warning else _CHECKS).append((fields, check))
         return check
 
     return register
@@ -45,6 +48,24 @@ def combination_problems(spec: ExperimentSpec, facts: DataFacts, skip: set[str])
         if not skip.intersection(fields):
             found += check(spec, facts)
     return found
+
+
+def combination_warnings(spec: ExperimentSpec, facts: DataFacts | None = None) -> list[str]:
+    """Combined settings that train, but probably not as meant, as sentences; the spec stays valid.
+
+    A warning reading a field that fails its own check is left out (that field's problem says enough).
+    """
+    from backend.spec.experiment import SECTIONS
+    from backend.spec.fields import check_field, field_specs
+
+    bad = {
+        f"{name}.{fs.name}"
+        for name, cls in SECTIONS.items()
+        for fs in field_specs(cls)
+        if check_field(fs, getattr(getattr(spec, name), fs.name), f"{name}.{fs.name}")
+    }
+    facts = facts or DataFacts()
+    return [warning for fields, check in _WARNINGS if not bad.intersection(fields) for warning in check(spec, facts)]
 
 
 @_reads("data.target", "data.exclude")
@@ -91,14 +112,15 @@ def _early_stopping_needs_split(spec: ExperimentSpec, facts: DataFacts) -> list[
     return []
 
 
-@_reads("training.early_stopping", "training.patience", "training.max_epochs")
+@_reads("training.early_stopping", "training.patience", "training.max_epochs", warning=True)
 def _patience_below_epochs(spec: ExperimentSpec, facts: DataFacts) -> list[str]:
     training = spec.training
     if training.early_stopping and training.patience >= training.max_epochs:
         return [
             f"training.patience = {training.patience} is not below training.max_epochs = "
-            f"{training.max_epochs}: early stopping could never stop early; lower the patience or raise "
-            "the epochs"
+            f"{training.max_epochs}: every epoch trains, since early stopping cannot stop early (the best "
+            "epoch is still kept when restoring it is on); lower the patience or raise the epochs to let "
+            "it stop early"
         ]
     return []
 

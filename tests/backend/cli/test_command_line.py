@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -155,3 +156,28 @@ def test_help_lists_the_run_command_and_its_options(tmp_path):
     assert done.returncode == 0
     for option in ("SPEC", "--data", "--sheet", "--home", "--name", "--n-jobs", "--scheduler", "--quiet"):
         assert option in done.stdout
+
+
+def test_a_model_card_trains_the_spec_it_holds_and_a_holdout_score_has_no_spread(files, tmp_path):
+    spec = ExperimentSpec.from_json((files / "search.json").read_text())
+    spec.search.mode, spec.search.space = "none", {}
+    spec.evaluation.mode = "holdout"
+    spec.training.early_stopping, spec.training.patience = True, 5  # patience above the 3 epochs: a warning
+    card = {"card_version": 1, "run_id": "abc12345", "task": "classification", "spec": spec.to_dict(), "seed": 0}
+    (files / "abc12345_model_card.json").write_text(json.dumps(card))
+    home = tmp_path / "home"
+    done = _run("run", str(files / "abc12345_model_card.json"), "--data", str(files / "iris.csv"), home=home)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "warning: training.patience = 5 is not below training.max_epochs = 3" in out
+    assert "a holdout fit, then a fit on every row on 150 rows of iris.csv" in out
+    (score,) = [line for line in out.splitlines() if line.startswith("  accuracy: ")]
+    assert "±" not in score and score.endswith("(holdout)")
+    (run,) = RunStore(home).list_runs()
+    assert run["status"] == "succeeded" and run["spec"]["evaluation"]["mode"] == "holdout"
+
+
+def test_a_model_card_without_a_spec_says_so(files, tmp_path):
+    (files / "card.json").write_text(json.dumps({"card_version": 1, "run_id": "x"}))
+    done = _run("run", str(files / "card.json"), "--data", str(files / "iris.csv"), home=tmp_path / "home")
+    assert done.returncode == 2 and "this is a model card without a 'spec' field" in done.stderr

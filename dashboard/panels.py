@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, jobs, services
+from dashboard.widgets import md
 
 STATUS_ICONS = {
     "queued": ":material/schedule:",
@@ -36,11 +37,18 @@ def status_message(run: dict) -> None:
     """Why a run ended, when it did not succeed (the worker's own words)."""
     status, error = run["status"], run.get("error") or ""
     if status == "failed":
-        st.error(f"The run failed: {error}", icon=STATUS_ICONS[status])
+        st.error(f"The run failed: {md(error, start=False)}", icon=STATUS_ICONS[status])
     elif status == "interrupted":
-        st.warning(error or "The run was interrupted.", icon=STATUS_ICONS[status])
+        st.warning(md(error) if error else "The run was interrupted.", icon=STATUS_ICONS[status])
     elif status == "cancelled":
         st.info("The run was cancelled; the epochs recorded before are kept.", icon=STATUS_ICONS[status])
+
+
+def single_split(run: dict) -> bool:
+    """Whether ``run`` is scored on one split (a holdout run without a search): no spread over folds."""
+    spec = run.get("spec") or {}
+    searched = (spec.get("search") or {}).get("mode", "none") != "none"
+    return (spec.get("evaluation") or {}).get("mode") == "holdout" and not searched
 
 
 def run_label(run: dict) -> str:
@@ -72,7 +80,7 @@ def all_runs() -> list[dict]:
 
 def show_predictions(predicted: pd.DataFrame, what: str) -> None:
     """A prediction table, probabilities drawn as bars, with its CSV download."""
-    st.subheader(f"Predictions for {what}")
+    st.subheader(f"Predictions for {md(what, start=False)}")
     proba = {
         c: st.column_config.ProgressColumn(c, min_value=0, max_value=1, format="%.3f")
         for c in predicted

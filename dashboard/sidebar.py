@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import services, state
+from dashboard.widgets import code, md
 
 
 def render(where: DeltaGenerator) -> None:
@@ -15,11 +16,11 @@ def render(where: DeltaGenerator) -> None:
         data = state.spec_dict()["data"]
         if ds is not None:
             st.caption("Dataset")
-            st.markdown(f"**{ds.label}**")
-            st.caption(f"Target: `{data['target']}` · {data['task']}")
+            st.markdown(f"**{md(ds.label, start=False)}**")
+            st.caption(f"Target: {code(data['target'])} · {data['task']}")
         run = state.run_id()
         if run is not None:
             record = services.store().get_run(run)
             if record is not None:
                 st.caption("Run in view")
-                st.markdown(f"`{run}` · {record['status']}")
+                st.markdown(f"{code(run)} · {record['status']}")

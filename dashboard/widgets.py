@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -155,12 +156,97 @@ def spec_section(
     return chosen
 
 
-def readable(problem: str) -> str:
-    """A spec problem in the words of the form: ``training.patience`` becomes **Patience**."""
-    for section, cls in SECTIONS.items():
-        for fs in field_specs(cls):
-            problem = problem.replace(f"{section}.{fs.name}", f"**{fs.label}**")
-    return problem
+#: Characters that make Markdown (or Streamlit's ``$math$``) out of plain text anywhere in a line.
+_MARKDOWN = re.compile(r"([\\`*<~$|&@])")
+#: What is Markdown only in some places: a run of ``_`` at the edge of a word (inside one it is no
+#: emphasis), the ``](`` of a link or an image, the ``:`` opening Streamlit's ``:color[...]`` or
+#: ``:material/icon:``, a URL's ``://`` and ``www.``; and block markers at the start of the text.
+_PLACED = re.compile(
+    r"(?<![A-Za-z0-9_])_+|_+(?![A-Za-z0-9_])|\](?=\()|(?<=[A-Za-z]):(?=//)|(?<=www)\.|:(?=[\w-]+[/:\[])",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(r"^(\s*)([-+#=>]|\d+(?=[.)]))")
+
+
+def md(text: object, start: bool = True) -> str:
+    """User text (a file name, a dataset label, a run name, a column name) made safe for Markdown: what
+    Markdown would read as syntax is escaped, so the text shows literally, never as a link or an image.
+
+    ``start=False`` for text that never begins a line (a list or heading marker means nothing there).
+    """
+    text = " ".join(str(text).splitlines())
+    text = _PLACED.sub(lambda m: "".join("\\" + c for c in m[0]), _MARKDOWN.sub(r"\\\1", text))
+    if not start:
+        return text
+    return _LEADING.sub(lambda m: m[1] + ("\\" + m[2] if not m[2][0].isdigit() else m[2] + "\\"), text)
+
+
+def code(text: object) -> str:
+    """User text shown as inline code (a column name): a code span is literal, so nothing is escaped; its
+    fence is longer than any run of backticks inside."""
+    text = " ".join(str(text).splitlines())
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """``1 run``, ``2 runs``, ``1,000 rows`` (``many`` for an irregular plural: ``plural(n, "class", "classes")``)."""
+    return f"{n:,} {noun if n == 1 else many or noun + 's'}"
+
+
+#: Where each setting of the form lives, for messages shown on another page than its own.
+_PLACES = {
+    "data.target": "Data page",
+    "data.task": "Data page",
+    "data.exclude": "Data page",
+    "data.input_column": "Data page",
+    "data.modality": "Data page",
+    **{f"data.{name}": "Model page → Preprocessing" for name in (
+        "numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"
+    )},
+    "model": "Model page → Architecture",
+    "training": "Model page → Training",
+    "evaluation": "Model page → Evaluation",
+    "search": "Model page → Search",
+}
+_PATH = re.compile(r"\b(data|model|training|evaluation|search)\.([a-z_]+)\b")
+
+
+def _labels() -> dict[str, str]:
+    return {f"{section}.{fs.name}": fs.label for section, cls in SECTIONS.items() for fs in field_specs(cls)}
+
+
+def readable(problem: str, places: bool = False) -> str:
+    """A spec problem in the words of the form, as safe Markdown: ``training.patience`` becomes
+    **Patience**, a bare field name (``max_categories``) its label too, and the rest of the message (which
+    may quote column names) is escaped. With ``places``, a setting's first mention also says where it is
+    (``**Most categories per column** (Model page → Preprocessing)``).
+    """
+    labels = _labels()
+    bare = {path.split(".", 1)[1]: path for path in labels if "_" in path.split(".", 1)[1]}
+    names = "|".join(map(re.escape, sorted(bare, key=len, reverse=True)))
+    # A label already put in bold (a searched setting's) is kept as it is.
+    pattern = re.compile(rf"{_PATH.pattern}|\b({names})\b|(\*\*[\w ,'’→-]+\*\*)")
+    out, seen, at = [], set(), 0
+    for match in pattern.finditer(problem):
+        if match[4]:
+            out += [md(problem[at : match.start()], start=at == 0), match[4]]
+            at = match.end()
+            continue
+        path = f"{match[1]}.{match[2]}" if match[1] else bare[match[3]]
+        if path not in labels:
+            continue
+        out.append(md(problem[at : match.start()], start=at == 0))
+        label = f"**{md(labels[path])}**"
+        if places and path not in seen:
+            place = _PLACES.get(path) or _PLACES.get(path.split(".")[0], "")
+            label += f" ({place})" if place else ""
+        seen.add(path)
+        out.append(label)
+        at = match.end()
+    out.append(md(problem[at:], start=at == 0))
+    return "".join(out)
 
 
 def forget_widgets(section: str, names: list[str]) -> None:
@@ -179,5 +265,6 @@ def user_errors(prefix: str = "") -> Iterator[None]:
     try:
         yield
     except (ValueError, TypeError) as exc:
-        st.error(f"{prefix}{exc}" if prefix else str(exc), icon=":material/error:")
+        # Backend messages are plain text that may quote a file or column name: shown literally.
+        st.error(f"{prefix}{md(exc)}", icon=":material/error:")
 

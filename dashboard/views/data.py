@@ -10,16 +10,17 @@ from backend.spec import SpecError
 from backend.spec.sections import TASKS
 from dashboard import charts, dataset, media, media_panels, services, state
 from dashboard.state import Dataset
-from dashboard.widgets import chosen_value, readable, user_errors, widget_key
+from dashboard.widgets import chosen_value, code, md, readable, user_errors, widget_key
 
 SOURCES = ("Bundled sample", "Upload a file")
 CHART_COLUMNS = 4
+#: What columns of a role are, said of one column and of several.
 ROLE_NOTES = {
-    "id_like": "look like identifiers (a unique value per row)",
-    "constant": "hold a single value",
-    "empty": "are entirely empty",
-    "text": "hold free-form text",
-    "datetime": "hold dates",
+    "id_like": ("looks like an identifier (a unique value per row)", "look like identifiers (a unique value per row)"),
+    "constant": ("holds a single value", "hold a single value"),
+    "empty": ("is entirely empty", "are entirely empty"),
+    "text": ("holds free-form text", "hold free-form text"),
+    "datetime": ("holds dates", "hold dates"),
 }
 
 
@@ -70,7 +71,7 @@ def _choose_source() -> bool:
     st.caption(f"Files up to **{limit} MB** (set by `server.maxUploadSize` in `.streamlit/config.toml`).")
     if upload is None:
         if current is not None and current.sample is None:
-            st.info(f"Using **{current.label}**, uploaded earlier. Choose a file above to replace it.")
+            st.info(f"Using **{md(current.label, start=False)}**, uploaded earlier. Choose a file above to replace it.")
         else:
             st.info("Choose a file to upload, or pick a bundled sample.")
         return True
@@ -92,7 +93,7 @@ def _choose_source() -> bool:
             ds = dataset.upload_dataset(upload.name, content, sheet)
         dataset.choose(ds, services.frame(ds))
     except (ValueError, TypeError) as exc:
-        st.error(f"Could not use {upload.name}: {exc}", icon=":material/error:")
+        st.error(f"Could not use {md(upload.name, start=False)}: {md(exc, start=False)}", icon=":material/error:")
         return False
     return True
 
@@ -180,18 +181,19 @@ def _warnings(ds: Dataset, frame: pd.DataFrame, schema: list[tables.ColumnInfo])
     n_folds = evaluation["folds"] if evaluation["mode"] == "cv" else None
     check = tables.check_target(frame, target, task, n_folds)
     for error in check.errors:
-        st.error(error, icon=":material/error:")
+        st.error(md(error), icon=":material/error:")
     for warning in check.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md(warning), icon=":material/warning:")
     excluded = set(spec["data"]["exclude"])
-    for role, what in ROLE_NOTES.items():
+    for role, (one, many) in ROLE_NOTES.items():
         names = [c.name for c in schema if c.role == role and c.name != target and c.name not in excluded]
         if names:
-            listed = ", ".join(f"`{n}`" for n in names)
-            st.warning(f"{listed} {what}; the model leaves them out.", icon=":material/info:")
+            listed = ", ".join(code(n) for n in names)
+            what, them = (one, "it") if len(names) == 1 else (many, "them")
+            st.warning(f"{listed} {what}; the model leaves {them} out.", icon=":material/info:")
     infinite = [c for c in schema if c.n_infinite and c.name != target and c.name not in excluded]
     if infinite:
-        listed = ", ".join(f"`{c.name}` ({c.n_infinite:,})" for c in infinite)
+        listed = ", ".join(f"{code(c.name)} ({c.n_infinite:,})" for c in infinite)
         st.warning(
             f"Infinite values (`inf`) in {listed}: the model treats them as missing and fills them in as "
             "the Model page's imputation says. Replace them in the file if they stand for something else.",
@@ -203,10 +205,10 @@ def _warnings(ds: Dataset, frame: pd.DataFrame, schema: list[tables.ColumnInfo])
             services.describe(ds, state.current_spec(), frame)
         except SpecError as exc:
             for problem in exc.problems:
-                st.error(readable(problem), icon=":material/error:")
+                st.error(readable(problem, places=True), icon=":material/error:")
             return
         st.success(
-            f"Ready: predicting `{target}` ({task}) from {len(frame.columns) - 1 - len(excluded)} columns. "
+            f"Ready: predicting {code(target)} ({task}) from {len(frame.columns) - 1 - len(excluded)} columns. "
             "Next: the **Model** page.",
             icon=":material/check_circle:",
         )
@@ -217,7 +219,7 @@ if not _choose_source():
     st.stop()
 with user_errors():
     ds, frame = dataset.active()
-    st.subheader(ds.label)
+    st.subheader(md(ds.label))
     if state.spec_dict()["data"]["modality"] == "images":
         media_panels.images_overview(ds, frame)
     else:

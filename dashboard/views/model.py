@@ -6,9 +6,19 @@ import pandas as pd
 import streamlit as st
 
 from backend.spec import SECTIONS, ExperimentSpec, field_specs
+from backend.spec.checks import combination_warnings
 from backend.spec.sections import ARCHITECTURES_FOR
 from dashboard import dataset, jobs, media_panels, search_form, state
-from dashboard.widgets import chosen_value, fields_for, forget_widgets, spec_section, user_errors
+from dashboard.widgets import (
+    chosen_value,
+    code,
+    fields_for,
+    forget_widgets,
+    md,
+    readable,
+    spec_section,
+    user_errors,
+)
 
 PREPROCESSING = ["numeric_impute", "numeric_scaler", "categorical_impute", "max_categories", "scale_target"]
 
@@ -83,7 +93,7 @@ def _pipeline(description: dict) -> None:
         st.dataframe(groups, hide_index=True, width="stretch")
         dropped = description.get("dropped") or {}
         if dropped:
-            st.caption("Left out: " + ", ".join(f"`{name}` ({why})" for name, why in dropped.items()))
+            st.caption("Left out: " + ", ".join(f"{code(name)} ({md(why, start=False)})" for name, why in dropped.items()))
     with right:
         network = description["network"]
         st.markdown(
@@ -95,7 +105,7 @@ def _pipeline(description: dict) -> None:
                 {
                     "layer": layer["name"],
                     "type": layer["type"],
-                    "output shape": str(tuple("batch" if d is None else d for d in layer["output_shape"] or [])),
+                    "output shape": _shape(layer["output_shape"]),
                     "parameters": layer["n_params"],
                 }
                 for layer in network["layers"]
@@ -104,16 +114,24 @@ def _pipeline(description: dict) -> None:
         st.dataframe(layers, hide_index=True, width="stretch")
 
 
+def _shape(shape: list | None) -> str:
+    """A layer's output shape as people write it: ``batch × 64`` (``batch × 16 × 14 × 14`` for images)."""
+    return " × ".join("batch" if d is None else str(d) for d in shape or [])
+
+
 st.title("Model")
 with user_errors():
     ds, frame = dataset.active()
-    st.caption(f"Dataset **{ds.label}** · target `{state.spec_dict()['data']['target']}`")
+    st.caption(f"Dataset **{md(ds.label, start=False)}** · target {code(state.spec_dict()['data']['target'])}")
     task = state.spec_dict()["data"]["task"]
     _controls(task)
     st.divider()
     search_form.search_section(ds, frame, task)
     st.divider()
-    problems, description = jobs.training_problems(ds, frame, state.current_spec())
+    spec = state.current_spec()
+    problems, description = jobs.training_problems(ds, frame, spec)
+    for warning in combination_warnings(spec):
+        st.warning(readable(warning), icon=":material/warning:")
     if problems:
         st.error(
             "This combination cannot train yet:\n\n" + "\n".join(f"- {p}" for p in problems),

@@ -9,7 +9,7 @@ import streamlit as st
 
 from backend.evaluate.metrics import METRICS
 from dashboard import artifacts_panel, charts, jobs, media_panels, panels, search_panels, services, state
-from dashboard.widgets import user_errors, widget_key
+from dashboard.widgets import code, md, plural, user_errors, widget_key
 
 
 def _scores(run: dict, folds: pd.DataFrame) -> None:
@@ -49,7 +49,7 @@ def _scores(run: dict, folds: pd.DataFrame) -> None:
         chart.plotly_chart(charts.fold_scores(shown, metric), width="stretch", key="results.folds")
     omitted = services.store().get_result(run["id"], "omitted") or {}
     for metric, why in omitted.items():
-        st.caption(f"{METRICS.get(metric, (metric,))[0]} was not computed on {why}.")
+        st.caption(f"{METRICS.get(metric, (metric,))[0]} was not computed on {md(why, start=False)}.")
 
 
 def _score_format(metrics: list[str]) -> dict:
@@ -57,23 +57,53 @@ def _score_format(metrics: list[str]) -> dict:
 
 
 def _diagnostics(run: dict, oof: pd.DataFrame) -> None:
-    st.subheader("Out-of-fold predictions")
-    st.caption("Every row is predicted by the model that did not see it in training.")
+    holdout = panels.single_split(run)
+    source = "holdout rows" if holdout else "out-of-fold"
+    if holdout:
+        st.subheader("Holdout predictions")
+        fraction = run["spec"]["evaluation"]["holdout_fraction"]
+        st.caption(
+            f"The {plural(len(oof), 'row')} held out ({fraction:.0%} of the data), each predicted by the model "
+            "trained on the other rows; the rows it trained on are not shown."
+        )
+    else:
+        st.subheader("Out-of-fold predictions")
+        st.caption("Every row is predicted by the model of the fold that did not see it in training.")
     left, right = st.columns(2, gap="large")
     if run["task"] == "classification":
         classes = services.store().get_result(run["id"], "classes") or sorted(oof["true"].astype(str).unique())
         left.plotly_chart(
-            charts.confusion_matrix(oof["true"], oof["predicted"], labels=classes), width="stretch", key="results.cm"
+            charts.confusion_matrix(oof["true"], oof["predicted"], labels=classes, source=source),
+            width="stretch",
+            key="results.cm",
         )
         proba = oof[[c for c in oof.columns if c.startswith("proba_")]]
         proba.columns = [c.removeprefix("proba_") for c in proba.columns]
         if proba.shape[1] >= 2:
-            right.plotly_chart(charts.roc_curves(oof["true"], proba), width="stretch", key="results.roc")
+            right.plotly_chart(charts.roc_curves(oof["true"], proba, source=source), width="stretch", key="results.roc")
+            right.caption(_auc_note(holdout, proba.shape[1]))
     else:
         left.plotly_chart(
-            charts.predicted_vs_actual(oof["true"], oof["predicted"]), width="stretch", key="results.pva"
+            charts.predicted_vs_actual(oof["true"], oof["predicted"], source=source),
+            width="stretch",
+            key="results.pva",
         )
-        right.plotly_chart(charts.residuals(oof["true"], oof["predicted"]), width="stretch", key="results.residuals")
+        right.plotly_chart(
+            charts.residuals(oof["true"], oof["predicted"], source=source), width="stretch", key="results.residuals"
+        )
+
+
+def _auc_note(holdout: bool, n_classes: int) -> str:
+    """Why the curves' AUCs and the scores' ROC AUC can differ."""
+    curves = "one curve per class against the rest" if n_classes > 2 else "the curve of the second class"
+    if holdout:
+        table = "the average of the per-class AUCs (macro)" if n_classes > 2 else "the same AUC"
+        return f"The legend's AUCs belong to {curves}, on the holdout rows; the scores' ROC AUC is {table}."
+    table = "the mean over folds of each fold's AUC" + (", averaged over classes (macro)" if n_classes > 2 else "")
+    return (
+        f"The legend's AUCs belong to {curves}, computed on every out-of-fold row pooled together; the scores' "
+        f"ROC AUC is {table}, so the two can differ a little."
+    )
 
 
 def _downloads(run: dict, files: dict[str, Path]) -> None:
@@ -82,7 +112,12 @@ def _downloads(run: dict, files: dict[str, Path]) -> None:
     items = (
         ("pipeline", "Fitted pipeline (.pkl)", "application/octet-stream", ":material/download:"),
         ("model_card", "Model card (JSON)", "application/json", ":material/description:"),
-        ("oof", "Out-of-fold predictions (CSV)", "text/csv", ":material/table_view:"),
+        (
+            "oof",
+            f"{'Holdout' if panels.single_split(run) else 'Out-of-fold'} predictions (CSV)",
+            "text/csv",
+            ":material/table_view:",
+        ),
     )
     for cell, (kind, label, mime, icon) in zip(cells, items, strict=True):
         path = files.get(kind)
@@ -103,7 +138,7 @@ def _downloads(run: dict, files: dict[str, Path]) -> None:
 
 def _show(run: dict) -> None:
     st.caption(
-        f"{run['dataset']} → `{run['target']}` ({run['task']}) · {jobs.model_summary(run['spec'])} · "
+        f"{md(run['dataset'])} → {code(run['target'])} ({run['task']}) · {md(jobs.model_summary(run['spec']))} · "
         f"run `{run['id']}`"
     )
     if run["status"] in jobs.ACTIVE:
@@ -119,7 +154,7 @@ def _show(run: dict) -> None:
         _scores(run, pd.DataFrame(store.get_result(run["id"], "fold_scores") or []))
         dropped = (run.get("summary") or {}).get("n_dropped") or 0
         if dropped:
-            st.caption(f"{dropped} row(s) with a missing target were left out.")
+            st.caption(f"{plural(dropped, 'row')} with a missing target {'was' if dropped == 1 else 'were'} left out.")
     st.subheader("Learning curves")
     panels.curves(run, epochs, key="results.curves")
     if run["status"] != "succeeded":
@@ -139,12 +174,14 @@ if not runs:
     st.info("No runs yet: train one on the **Train** page.", icon=":material/info:")
     st.page_link("views/train.py", label="Train page", icon=":material/model_training:")
     st.stop()
-chosen = panels.pick_run("Run", runs, state.run_id(), key=widget_key("results", "run"))
+# With no run in view, the latest that succeeded: a cancelled or failed one has no scores to show.
+latest = next((r["id"] for r in runs if r["status"] == "succeeded"), None)
+chosen = panels.pick_run("Run", runs, state.run_id() or latest, key=widget_key("results", "run"))
 if chosen != state.run_id():
     state.show_run(chosen)
 with user_errors():
     record = services.store().get_run(chosen)
     if record is None:
-        st.warning(f"Run `{chosen}` no longer exists.")
+        st.warning(f"Run {code(chosen)} no longer exists.")
     else:
         _show(record)

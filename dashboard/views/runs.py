@@ -7,10 +7,16 @@ import streamlit as st
 
 from backend.evaluate.metrics import METRICS
 from dashboard import charts, jobs, panels, services, state
-from dashboard.widgets import user_errors, widget_key
+from dashboard.widgets import md, plural, user_errors, widget_key
 
 CONFIRM = "runs.confirm_delete"
 NOTES = "runs.notes"
+SELECTED = widget_key("runs", "selected")
+
+
+def _score(run: dict, mean: float, std: float) -> str:
+    """``0.912 ± 0.013`` over folds; a single split (a holdout run) has no spread to show."""
+    return f"{mean:.3f}" if panels.single_split(run) else f"{mean:.3f} ± {std:.3f}"
 
 
 def _table(runs: list[dict]) -> pd.DataFrame:
@@ -26,7 +32,7 @@ def _table(runs: list[dict]) -> pd.DataFrame:
                 "dataset": run["dataset"],
                 "target": run["target"],
                 "model": jobs.model_summary(run["spec"]),
-                "score": f"{score[0]} {score[1]:.3f} ± {score[2]:.3f}" if score else "",
+                "score": f"{score[0]} {_score(run, score[1], score[2])}" if score else "",
                 "duration": jobs.duration(finished - started) if finished and started else "",
                 "created": pd.Timestamp(run["created_at"], unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M"),
             }
@@ -36,12 +42,14 @@ def _table(runs: list[dict]) -> pd.DataFrame:
 
 def _compare(runs: list[dict]) -> None:
     st.subheader(f"Comparing {len(runs)} runs")
+    if any(panels.single_split(r) for r in runs):
+        st.caption("A holdout run scores one split, so it has no spread (±) over folds.")
     labels = {r["id"]: f"{r['id']} · {r['name']}" for r in runs}
     metrics = [m for m in METRICS if any(m in jobs.scores(r) for r in runs)]
     side = pd.DataFrame(
         {
             labels[r["id"]]: [
-                f"{s[m]['mean']:.3f} ± {s[m]['std']:.3f}" if m in (s := jobs.scores(r)) else "" for m in metrics
+                _score(r, s[m]["mean"], s[m]["std"]) if m in (s := jobs.scores(r)) else "" for m in metrics
             ]
             for r in runs
         },
@@ -74,7 +82,9 @@ def _compare(runs: list[dict]) -> None:
             curves.append(mean.assign(run=labels[run["id"]]))
     if curves:
         right.plotly_chart(
-            charts.learning_curves(pd.concat(curves, ignore_index=True), "loss", by="run", title="loss (mean over folds)"),
+            charts.learning_curves(
+                pd.concat(curves, ignore_index=True), "loss", by="run", title="loss (mean over folds)"
+            ),
             width="stretch",
             key="runs.compare.curves",
         )
@@ -82,18 +92,20 @@ def _compare(runs: list[dict]) -> None:
 
 def _delete(ids: list[str]) -> None:
     # A button callback: it runs before the page is drawn, so the table shows what is left.
-    store, kept = services.store(), []
+    store, kept, deleted = services.store(), [], set()
     for run_id in ids:
         try:
             store.delete_run(run_id)
         except ValueError as exc:
             kept.append(f"Run {run_id} was kept: {exc}")
             continue
+        deleted.add(run_id)
         if state.run_id() == run_id:
             state.show_run(None)
     st.session_state[NOTES] = kept
     st.session_state.pop(CONFIRM, None)
-    st.session_state.pop(widget_key("runs", "selected"), None)
+    # Set, not dropped: the browser keeps showing a widget's chips until the server sends it a new value.
+    st.session_state[SELECTED] = [i for i in st.session_state.get(SELECTED, []) if i not in deleted]
 
 
 def _cancel(ids: list[str]) -> None:
@@ -110,7 +122,7 @@ def _actions(runs: list[dict]) -> list[dict]:
     chosen = st.multiselect(
         "Select runs",
         list(by_id),
-        key=widget_key("runs", "selected"),
+        key=SELECTED,
         format_func=lambda i: panels.run_label(by_id[i]),
         placeholder="Choose one run to open it, two or more to compare them",
     )
@@ -128,7 +140,7 @@ def _actions(runs: list[dict]) -> list[dict]:
     pending = [i for i in st.session_state.get(CONFIRM, []) if i in by_id]
     if pending:
         st.warning(
-            f"Delete {len(pending)} run(s) ({', '.join(pending)}) with their files? This cannot be undone.",
+            f"Delete {plural(len(pending), 'run')} ({', '.join(pending)}) with their files? This cannot be undone.",
             icon=":material/delete_forever:",
         )
         yes, no = st.columns(2)
@@ -139,7 +151,7 @@ def _actions(runs: list[dict]) -> list[dict]:
 
 st.title("Runs")
 for note in st.session_state.pop(NOTES, []):
-    st.error(note, icon=":material/error:")
+    st.error(md(note), icon=":material/error:")
 runs = panels.all_runs()
 if not runs:
     st.info("No runs yet: train one on the **Train** page.", icon=":material/info:")

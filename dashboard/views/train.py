@@ -5,11 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from backend.spec.checks import combination_warnings
 from dashboard import dataset, jobs, panels, search_panels, services, state
-from dashboard.widgets import user_errors, widget_key
+from dashboard.widgets import code, md, plural, readable, user_errors, widget_key
 
 #: Seconds between two looks at a run in progress.
 POLL_S = 1.0
+#: How the progress bar names a run that ended without finishing.
+ENDED = {"cancelled": "Cancelled", "failed": "Failed", "interrupted": "Interrupted"}
 
 
 def _launch() -> None:
@@ -18,8 +21,8 @@ def _launch() -> None:
     data = spec.data
     problems, _ = jobs.training_problems(ds, frame, spec)
     st.markdown(
-        f"**{ds.label}** · predicting `{data.target}` ({data.task}) · "
-        f"{jobs.model_summary(spec.to_dict())} · up to {spec.training.max_epochs} epochs"
+        f"**{md(ds.label, start=False)}** · predicting {code(data.target)} ({data.task}) · "
+        f"{md(jobs.model_summary(spec.to_dict()), start=False)} · up to {plural(spec.training.max_epochs, 'epoch')}"
     )
     name = st.text_input(
         "Run name",
@@ -35,6 +38,8 @@ def _launch() -> None:
         left, right = st.columns(2)
         left.page_link("views/data.py", label="Data page", icon=":material/table_chart:")
         right.page_link("views/model.py", label="Model page", icon=":material/tune:")
+    for warning in combination_warnings(spec):
+        st.warning(readable(warning, places=True), icon=":material/warning:")
     if st.button("Train", type="primary", icon=":material/play_arrow:", disabled=bool(problems)):
         with user_errors():
             run_id = jobs.start_run(ds, frame, spec, name.strip() or f"{ds.label} → {data.target}")
@@ -47,8 +52,8 @@ def _queue() -> None:
         # Started now rather than at the first Train click, so its worker is warm by then.
         limit = services.runner().max_concurrent
         st.caption(
-            f"Up to {limit} run(s) train at once; others wait in the queue "
-            f"(set `{services.MAX_JOBS_ENV}` before starting the server to change this)."
+            f"Up to {plural(limit, 'run')} {'trains' if limit == 1 else 'train'} at once; others wait in the "
+            f"queue (set `{services.MAX_JOBS_ENV}` before starting the server to change this)."
         )
     if not active:
         return
@@ -66,17 +71,24 @@ def _queue() -> None:
         state.show_run(chosen)
 
 
+def _bar_text(status: str, message: str) -> str:
+    """What the progress bar says: the step in progress, or how and where a run that did not finish ended."""
+    if status not in ENDED:
+        return message
+    return f"{ENDED[status]} — stopped at {message}" if message and message != "Starting…" else ENDED[status]
+
+
 def _live(run_id: str, was_active: bool) -> None:
     run = services.store().get_run(run_id)
     if run is None:
-        st.warning(f"Run `{run_id}` no longer exists.")
+        st.warning(f"Run {code(run_id)} no longer exists.")
         return
     epochs = services.store().epochs(run_id)
     progress = jobs.progress(run, epochs)
     active = run["status"] in jobs.ACTIVE
-    st.caption(f"Run `{run_id}` · {run['status']}")
+    st.caption(f"Run {code(run_id)} · {run['status']}")
     bar, elapsed, remaining = st.columns([4, 1, 1], vertical_alignment="bottom")
-    bar.progress(progress.fraction, text=progress.message)
+    bar.progress(progress.fraction, text=md(_bar_text(run["status"], progress.message)))
     elapsed.metric("Elapsed", jobs.duration(progress.elapsed) or "–")
     remaining.metric(
         "Left (at most)",
@@ -105,12 +117,12 @@ if run_id is not None:
     st.divider()
     record = services.store().get_run(run_id)
     if record is None:
-        st.warning(f"Run `{run_id}` no longer exists; it may have been deleted.")
+        st.warning(f"Run {code(run_id)} no longer exists; it may have been deleted.")
         state.show_run(None)
     else:
         active = record["status"] in jobs.ACTIVE
         title, cancel = st.columns([5, 1], vertical_alignment="bottom")
-        title.subheader(record["name"])
+        title.subheader(md(record["name"]))
         if active:
             # Outside the timed part: a click reruns the whole page once, which then stops polling.
             cancel.button("Cancel", icon=":material/stop:", on_click=jobs.cancel_run, args=(run_id,), width="stretch")

@@ -133,8 +133,8 @@ def test_warns_about_id_like_and_constant_columns_rare_classes_and_missing_targe
     )
     upload(app, "warn.csv", frame.to_csv(index=False).encode())
     warnings = joined(app.warning)
-    assert "`customer_id` look like identifiers" in warnings
-    assert "`always` hold a single value" in warnings
+    assert "`customer_id` looks like an identifier (a unique value per row); the model leaves it out" in warnings
+    assert "`always` holds a single value" in warnings
     assert "3 row(s) with a missing 'y' will be dropped" in warnings
     assert "fewer samples than the 5 folds: 'rare' (2)" in warnings
 
@@ -195,7 +195,26 @@ def test_numeric_column_holding_na_strings_is_numeric_with_missing_values(app):
 
 def test_all_empty_column_is_flagged_and_left_out(app):
     upload(app, "empty_col.csv", b"x,e,y\n1,,a\n2,,b\n3,,a\n4,,b\n5,,a\n6,,b\n")
-    assert "`e` are entirely empty; the model leaves them out" in joined(app.warning)
+    assert "`e` is entirely empty; the model leaves it out" in joined(app.warning)
+
+
+def test_several_columns_of_a_role_are_named_in_the_plural(app):
+    rows = "".join(f"{i},{100 + i},{i % 3},{'ab'[i % 2]}\n" for i in range(30))
+    upload(app, "ids.csv", ("id1,id2,x,y\n" + rows).encode())
+    assert "`id1`, `id2` look like identifiers (a unique value per row); the model leaves them out" in joined(
+        app.warning
+    )
+
+
+def test_too_many_categories_says_where_each_setting_is(app):
+    rows = "".join(f"{i % 3},c{i % 80},{i % 2}\n" for i in range(160))
+    upload(app, "wide.csv", ("x,country,y\n" + rows).encode())
+    app.selectbox(key="w.data.target").set_value("y").run()
+    message = joined(app.error)
+    assert "'country' has 80 distinct values" in message
+    assert "**Most categories per column** (Model page → Preprocessing)" in message
+    assert "**Excluded columns** (Data page)" in message
+    assert "data.max_categories" not in message and "raise max_categories" not in message
 
 
 def test_fewer_rows_than_folds_is_an_error(app):

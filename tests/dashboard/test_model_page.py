@@ -81,14 +81,29 @@ def test_hidden_layers_that_are_not_numbers_are_explained_and_the_spec_keeps_its
 
 
 def test_an_invalid_combination_is_explained_before_training(page):
-    widget(page, "training", "max_epochs").set_value(5)
-    widget(page, "training", "patience").set_value(8).run()
+    widget(page, "training", "valid_fraction").set_value(0.0).run()
     message = text_of(page.error)
     assert "This combination cannot train yet" in message
-    assert "**Patience** = 8 is not below **Epochs** = 5" in message
+    assert "**Early stopping** = True needs a validation split" in message
     assert not page.success
     page.switch_page("views/train.py").run()
     assert page.button[0].label == "Train" and page.button[0].disabled
+
+
+def test_patience_not_below_the_epochs_is_a_warning_and_training_stays_possible(page):
+    widget(page, "training", "max_epochs").set_value(4)
+    widget(page, "training", "patience").set_value(5).run()
+    assert not page.error
+    warning = text_of(page.warning)
+    assert "**Patience** = 5 is not below **Epochs** = 4: every epoch trains" in warning
+    assert "valid for this dataset" in text_of(page.success)
+    page.switch_page("views/train.py").run()
+    assert page.button[0].label == "Train" and not page.button[0].disabled
+
+
+def test_layer_output_shapes_read_batch_times_size(page):
+    shapes = page.dataframe[1].value["output shape"].tolist()
+    assert "batch × 64" in shapes and not any("(" in s for s in shapes)
 
 
 def test_settings_that_do_not_apply_are_disabled_with_the_reason(page):

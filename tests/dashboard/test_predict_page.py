@@ -36,12 +36,17 @@ def iris_page(trained, open_page):
 
 def test_a_stored_run_predicts_classes_with_probabilities(iris_page):
     at = iris_page
-    assert "reads 4 column(s)" in text_of(at.caption)
+    assert "reads 4 columns" in text_of(at.caption)
     at.toggle(key="w.predict.sample_rows").set_value(True).run()
     predicted = at.dataframe[0].value
     assert len(predicted) == 20
-    assert list(predicted.columns[:4]) == ["prediction", "proba_setosa", "proba_versicolor", "proba_virginica"]
-    assert np.allclose(predicted.iloc[:, 1:4].sum(axis=1), 1.0, atol=1e-5)
+    # The run's own rows: their actual target beside each prediction.
+    assert list(predicted.columns[:5]) == [
+        "prediction", "actual", "proba_setosa", "proba_versicolor", "proba_virginica"
+    ]
+    assert predicted["actual"].tolist() == load_sample("iris")["species"].head(20).tolist()
+    assert np.allclose(predicted.iloc[:, 2:5].sum(axis=1), 1.0, atol=1e-5)
+    assert "Predictions for the run's first 20 training rows" in [h.value for h in at.subheader]
     assert [d.label for d in at.get("download_button")] == ["Download predictions (CSV)"]
 
 
@@ -68,7 +73,7 @@ def test_unseen_categories_are_predicted_with_a_warning(trained, open_page):
     rows = load_sample("diabetes").drop(columns=["disease_progression"]).head(4)
     rows.loc[0, "sex"] = 3
     at = upload_rows(at, rows)
-    assert "`sex`: 1 row(s) hold a category not seen in training" in text_of(at.warning)
+    assert "`sex`: 1 row holds a category not seen in training" in text_of(at.warning)
     predicted = at.dataframe[0].value
     assert predicted["prediction"].notna().all() and len(predicted) == 4
 

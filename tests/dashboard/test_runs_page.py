@@ -92,3 +92,31 @@ def test_a_queued_run_is_kept_with_the_reason(open_page):
     assert not at.exception
     assert f"Run {run_id} was kept" in at.error[0].value and "cancel it before deleting it" in at.error[0].value
     assert services.store().get_run(run_id) is not None
+
+
+def test_deleting_drops_the_deleted_runs_from_the_selection_and_keeps_the_others(open_page):
+    kept, deleted = stored_run("queued", name="waiting"), stored_run("cancelled", name="stopped")
+    at = open_page("runs")
+    at.multiselect(key="w.runs.selected").set_value([kept, deleted]).run()
+    click(at, "Delete")
+    click(at, "Yes, delete")
+    assert not at.exception
+    assert services.store().get_run(deleted) is None
+    # The kept run is still chosen, so the buttons act on it at once.
+    assert at.multiselect(key="w.runs.selected").value == [kept]
+    assert at.session_state["w.runs.selected"] == [kept]
+    buttons = {b.label: b for b in at.button}
+    assert not buttons["Open in Results"].disabled and not buttons["Cancel"].disabled
+    assert "Delete 1 run (" not in "".join(w.value for w in at.warning)
+
+
+def test_a_holdout_run_scores_without_spread(trained, open_page):
+    at = open_page("runs")
+    table = at.dataframe[0].value.set_index("run")
+    holdout = table.loc[trained["iris_holdout"], "score"]
+    assert holdout.startswith("Accuracy ") and "±" not in holdout
+    assert "±" in table.loc[trained["iris"], "score"]
+    at.multiselect(key="w.runs.selected").set_value([trained["iris"], trained["iris_holdout"]]).run()
+    side = at.dataframe[1].value
+    assert "±" in side.iloc[:, 0].iloc[0] and "±" not in side.iloc[:, 1].iloc[0]
+    assert "no spread" in "".join(c.value for c in at.caption)

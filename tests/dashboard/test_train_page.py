@@ -7,6 +7,7 @@ import sys
 import time
 
 from backend.data import load_sample
+from backend.spec import ExperimentSpec
 from dashboard import services
 
 
@@ -129,3 +130,25 @@ def test_runs_whose_server_died_show_as_interrupted(open_page):
     at = open_page("runs")
     table = at.dataframe[0].value.set_index("run")
     assert table.loc[run_id, "status"] == "interrupted"
+
+
+def test_a_cancelled_run_reads_cancelled_where_its_progress_was(open_page):
+    store = services.store()
+    spec = ExperimentSpec.for_target("species")
+    spec.evaluation.folds = 3
+    run_id = store.create_run(
+        spec.to_dict(),
+        load_sample("iris"),
+        name="stopped early",
+        dataset="iris",
+        target="species",
+        task="classification",
+    )
+    store.add_event(run_id, "progress", {"done": 0, "total": 4, "message": "Fold 1 of 3: training"})
+    store.set_status(run_id, "cancelled")
+    at = open_page("train", run=run_id)
+    assert not at.exception
+    bar = at.get("progress")[0]
+    assert bar.proto.text == "Cancelled — stopped at Fold 1 of 3: training"
+    assert "The run was cancelled" in "\n".join(i.value for i in at.info)
+    assert "run(s)" not in "\n".join(c.value for c in at.caption)

@@ -15,7 +15,7 @@ from backend.evaluate.metrics import METRICS
 from backend.spec import SECTIONS, ExperimentSpec, SpecError, field_specs
 from dashboard import dataset, services
 from dashboard.state import Dataset
-from dashboard.widgets import readable
+from dashboard.widgets import md, plural, readable
 
 ACTIVE = ("queued", "running")
 
@@ -30,7 +30,7 @@ def training_problems(ds: Dataset, frame: pd.DataFrame, spec: ExperimentSpec) ->
     """
     data, evaluation = spec.data, spec.evaluation
     n_folds = evaluation.folds if evaluation.mode == "cv" else None
-    found = tables.check_target(frame, data.target, data.task, n_folds).errors
+    found = [md(e) for e in tables.check_target(frame, data.target, data.task, n_folds).errors]
     found += [readable(p) for p in spec.problems(**dataset.data_facts(frame, spec))]
     if found:
         return list(dict.fromkeys(found)), None
@@ -145,7 +145,7 @@ def progress(run: dict, epochs: pd.DataFrame) -> Progress:
 def _queue_position(run: dict) -> str:
     queued = services.store().list_runs(status="queued")
     ahead = sum(1 for other in queued if other["created_at"] < run["created_at"])
-    return "next in line" if ahead == 0 else f"{ahead} run(s) ahead"
+    return "next in line" if ahead == 0 else f"{plural(ahead, 'run')} ahead"
 
 
 def part_labels(epochs: pd.DataFrame, mode: str) -> pd.DataFrame:

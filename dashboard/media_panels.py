@@ -11,7 +11,7 @@ import streamlit as st
 from backend.spec import DataSpec, field_specs
 from dashboard import charts, dataset, jobs, media, panels, services, state
 from dashboard.state import Dataset
-from dashboard.widgets import spec_section, user_errors, widget_key
+from dashboard.widgets import code, md, plural, spec_section, user_errors, widget_key
 
 KINDS = {"table": "Table (numbers and categories)", "text": "Text classification (a column of texts)"}
 #: Thumbnails shown per class on the Data page.
@@ -68,7 +68,7 @@ def images_overview(ds: Dataset, frame: pd.DataFrame) -> None:
     with right:
         st.markdown("**Examples of each class**")
         for label, sources in media.thumbnails(frame, column, target, PER_CLASS).items():
-            st.caption(f"{label} · {counts.get(label, 0)} image(s)")
+            st.caption(f"{md(label)} · {plural(counts.get(label, 0), 'image')}")
             st.image([media.show_image(s) for s in sources], width=48)
 
 
@@ -76,14 +76,16 @@ def _left_out(skipped: list[str], corrupt: dict[str, str]) -> None:
     """Say which files were skipped (not images) and which images could not be read, each with why."""
     if skipped:
         st.info(
-            f"{len(skipped)} file(s) that are not images were skipped, such as "
-            + ", ".join(f"`{n}`" for n in skipped[:3])
+            f"{plural(len(skipped), 'file')} that {'is' if len(skipped) == 1 else 'are'} not an image "
+            f"{'was' if len(skipped) == 1 else 'were'} skipped, such as "
+            + ", ".join(code(n) for n in skipped[:3])
             + ".",
             icon=":material/info:",
         )
     if corrupt:
         st.warning(
-            f"{len(corrupt)} image(s) could not be read and were left out: "
+            f"{plural(len(corrupt), 'image')} could not be read and {'was' if len(corrupt) == 1 else 'were'} "
+            "left out: "
             + media.named_reasons(corrupt, quote="`")
             + ".",
             icon=":material/warning:",

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pa_json
 
+from .legacy_text import UTF8_ELSE_CP1252
 from .sniff import (
     HEAD_BYTES,
     binary_kind,
@@ -27,7 +28,6 @@ from .sniff import (
     sniff_delimiter,
     sniff_encoding,
 )
-from .legacy_text import UTF8_ELSE_CP1252
 from .source import Source, TableReadError
 
 #: Cell strings read as missing values (pandas' own list), in every format.

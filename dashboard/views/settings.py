@@ -18,7 +18,7 @@ from backend.compute import (
     save_compute_settings,
 )
 from dashboard import services
-from dashboard.widgets import user_errors
+from dashboard.widgets import plural, user_errors
 
 TARGETS = ("This machine (local processes)", "A Dask cluster")
 #: Session-state key of the last connection test: ``{"address", "cluster"}`` or ``{"address", "error"}``.
@@ -49,7 +49,7 @@ def _show_test(address: str) -> None:
         return
     cluster = tested["cluster"]
     st.success(
-        f"Connected to {cluster['address']}: **{cluster['n_workers']} worker(s), {cluster['n_threads']} thread(s)** "
+        f"Connected to {cluster['address']}: **{plural(cluster['n_workers'], 'worker')}, {plural(cluster['n_threads'], 'thread')}** "
         "in all.",
         icon=":material/cloud_done:",
     )
@@ -139,7 +139,7 @@ if target == TARGETS[0]:
         key="w.settings.n_jobs",
         help=(
             f"How many fits (cross-validation folds, a search's candidates and folds) run at once; this machine "
-            f"has {cores} core(s). 1 runs them one after another."
+            f"has {plural(cores, 'core')}. 1 runs them one after another."
         ),
     )
     chosen = ComputeSettings(n_jobs=int(n_jobs))

@@ -98,7 +98,7 @@ def test_a_zip_of_class_folders_shows_class_counts_and_thumbnails(app):
     assert (data["modality"], data["target"], data["task"]) == ("images", "label", "classification")
     assert at.session_state["tw.spec"]["model"]["architecture"] == "convnet"
     assert "100 images in 10 classes" in texts(at.caption)
-    assert "1 file(s) that are not images were skipped" in texts(at.info)
+    assert "1 file that is not an image was skipped" in texts(at.info)
     counts = at.dataframe[0].value
     assert counts["images"].sum() == 100 and len(counts) == 10
     # One row of thumbnails per class.
@@ -113,7 +113,7 @@ def test_a_corrupt_image_in_an_uploaded_zip_is_named_with_its_reason_and_left_ou
     assert not at.exception
     assert not at.error, texts(at.error)
     warning = texts(at.warning)
-    assert "2 image(s) could not be read and were left out" in warning
+    assert "2 images could not be read and were left out" in warning
     assert "`digits/3/cut.png` (damaged image" in warning
     assert "`digits/5/text.png` (not an image file" in warning
     assert "100 images in 10 classes" in texts(at.caption)
@@ -249,11 +249,11 @@ def test_predict_names_each_unreadable_upload_with_its_reason_and_predicts_the_r
     at = at.run()
     assert not at.exception and not at.error, texts(at.error)
     warning = texts(at.warning)
-    assert "2 image(s) could not be read and were left out" in warning
+    assert "2 images could not be read and were left out" in warning
     assert "`cut.png` (damaged image" in warning
     assert "`more.zip/digits/9/bad.png` (not an image file" in warning
     assert "row " not in warning
-    assert "1 file(s) that are not images were skipped, such as `more.zip/notes.txt`" in texts(at.info)
+    assert "1 file that is not an image was skipped, such as `more.zip/notes.txt`" in texts(at.info)
     predicted = at.dataframe[-1].value
     assert predicted["image"].tolist() == ["0.png", "digits/0/0.png", "digits/1/1.png", "digits/2/2.png"]
 

@@ -84,7 +84,7 @@ def test_test_connection_lists_a_real_clusters_workers_and_threads(settings_page
         at.text_input(key="w.settings.scheduler").input(cluster.scheduler_address).run()
         _button(at, "Test connection").click().run()
         assert not at.exception and not at.error
-        assert any("2 worker(s), 2 thread(s)" in s.value for s in at.success)
+        assert any("2 workers, 2 threads" in s.value for s in at.success)
         workers = at.dataframe[0].value
         assert len(workers) == 2 and workers["threads"].tolist() == [1, 1]
         _button(at, "Save").click().run()

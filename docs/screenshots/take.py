@@ -83,7 +83,7 @@ def main() -> None:
 
         go(page, "Predict")
         page.get_by_text("Try it on 20 rows").click()
-        page.get_by_text("Predictions for 20 rows").wait_for()
+        page.get_by_text("Predictions for the run's first 20 training rows").wait_for()
         settle(page)
         shoot(page, "predict")
 

@@ -121,10 +121,14 @@ def _column_summary(ds_key: str, schema: list[tables.ColumnInfo], frame: pd.Data
         help="A histogram for numeric columns, the most frequent values for the others.",
     )
     roles = {c.name: c.role for c in schema}
+    regression = state.spec_dict()["data"]["task"] == "regression"
     for start in range(0, len(chosen), CHART_COLUMNS):
         cells = st.columns(CHART_COLUMNS)
         for cell, name in zip(cells, chosen[start : start + CHART_COLUMNS], strict=False):
-            numeric = roles[name] == "numeric" and pd.api.types.is_numeric_dtype(frame[name])
+            # Numbers get a histogram unless they are read as categories; a regression target always does.
+            numeric = pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name]) and (
+                roles[name] not in ("categorical", "constant") or (name == target and regression)
+            )
             cell.plotly_chart(
                 charts.column_distribution(frame[name], numeric=numeric),
                 width="stretch",

@@ -79,7 +79,7 @@ def _saved(chosen: ComputeSettings) -> None:
     """Say what was saved, and, for a cluster, whether the check made on saving could reach it."""
     if not chosen.scheduler:
         st.success(
-            f"Saved: cross-validation and searches started from now on use {chosen.n_jobs} local process(es).",
+            f"Saved: cross-validation and searches started from now on use {plural(chosen.n_jobs, 'local process', 'local processes')}.",
             icon=":material/check:",
         )
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -229,3 +230,15 @@ def test_infinite_values_are_named_and_the_table_stays_ready(app):
     assert not app.exception and not app.error
     assert "Infinite values (`inf`) in `ratio` (1)" in joined(app.warning)
     assert "Ready" in joined(app.success)
+
+
+def test_a_regression_target_of_whole_numbers_is_charted_as_a_histogram(app):
+    rows = "".join(f"{i * 0.5},{i}\n" for i in range(1, 31))  # one whole number per row, like an id
+    upload(app, "scores.csv", ("x,n\n" + rows).encode())
+    app.selectbox(key="w.data.target").set_value("n").run()
+    app.radio(key="w.data.task").set_value("regression").run()
+    assert not app.exception
+    figures = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    target = [f for f in figures if f["layout"]["title"]["text"] == "n"]
+    # A histogram of every value, not bars of the 12 most frequent (as for an id column).
+    assert target and target[0]["data"][0]["type"] == "histogram"

@@ -25,7 +25,7 @@ def test_local_processes_are_saved_for_new_runs(settings_page, tmp_path):
     at.number_input(key="w.settings.n_jobs").set_value(2).run()
     _button(at, "Save").click().run()
     assert any(
-        "cross-validation and searches started from now on use 2 local process(es)" in s.value
+        "cross-validation and searches started from now on use 2 local processes" in s.value
         for s in at.success
     )
     settings = load_compute_settings(tmp_path)

@@ -34,6 +34,7 @@ def model_card(
     run_id: str = "",
     files: Mapping[str, Path] | None = None,
     onnx: Mapping[str, Any] | None = None,
+    data_fingerprint: str | None = None,
 ) -> dict[str, Any]:
     """Describe the pipeline ``result.pipeline`` that ``spec`` trained on ``frame``.
 
@@ -50,6 +51,9 @@ def model_card(
         each is listed with its size and SHA-256, so the card names exactly the pickle it describes.
     onnx : mapping, optional
         The ONNX export's report (see :func:`backend.artifacts.export_onnx`).
+    data_fingerprint : str, optional
+        ``backend.data.fingerprint(frame)`` when the caller has it already (it reads every image of an
+        image run).
 
     Returns
     -------
@@ -65,7 +69,7 @@ def model_card(
 
     net = fitted_net(result.pipeline)
     schema = infer_schema(frame)
-    digest = fingerprint(frame)
+    digest = data_fingerprint or fingerprint(frame)
     features = frame.drop(columns=[spec.data.target])
     card: dict[str, Any] = {
         "card_version": CARD_VERSION,

@@ -86,6 +86,7 @@ def write_run_artifacts(
     save_artifact(result.pipeline, written["pipeline"], home=home)
 
     data, image_column = _write_data(spec, frame, folder, data_file, home)
+    digest = fingerprint(frame)  # read once: for an image run, it reads every image
     if "file" in data:
         written["data"] = folder / data["file"]
 
@@ -95,7 +96,7 @@ def write_run_artifacts(
             spec,
             data_file=data.get("file", data_file),
             image_column=image_column,
-            data_fingerprint=fingerprint(frame),
+            data_fingerprint=digest,
             scores=result.summary,
             run_id=run_id,
             script_name=SCRIPT_FILE,
@@ -110,7 +111,7 @@ def write_run_artifacts(
     if onnx["exported"]:
         written["onnx"] = folder / ONNX_FILE
 
-    card = model_card(spec, frame, result, run_id=run_id, files=written, onnx=onnx)
+    card = model_card(spec, frame, result, run_id=run_id, files=written, onnx=onnx, data_fingerprint=digest)
     card["artifact"]["script"] = script
     card.update(card_extras or {})
     text = json.dumps(card, indent=2, default=plain)
@@ -185,4 +186,3 @@ def _held_out(result: ExperimentResult, features: pd.DataFrame) -> pd.DataFrame:
     rows = oof.loc[oof["fold"] == oof["fold"].max(), "row"]
     rows = [r for r in rows if r in features.index][:PARITY_ROWS]
     return features.loc[rows] if rows else features.head(PARITY_ROWS)
-

@@ -161,4 +161,3 @@ def _spec_of(payload: Any) -> ExperimentSpec:
     if isinstance(payload, dict):
         return ExperimentSpec.from_dict(payload)
     raise SpecError(f"the run's spec is a {type(payload).__name__}, not a spec")
-

@@ -109,7 +109,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     from backend.compute import N_JOBS_ENV, SCHEDULER_ENV, load_compute_settings
     from backend.data import read_table
     from backend.runs import RunStatus, RunStore, run_job_in_process
-    from backend.spec.checks import combination_warnings
 
     spec = _read_spec(args.spec)
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=out, flush=True))
@@ -118,7 +117,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     except (OSError, ValueError) as exc:
         raise CommandError(f"{args.data}: {exc}") from None
     _check_before_training(spec, frame, args.spec)
-    for warning in combination_warnings(spec):
+    for warning in spec.warnings():
         say(f"warning: {warning}")
 
     if args.n_jobs is not None:

@@ -43,29 +43,17 @@ def _reads(*fields: str, warning: bool = False) -> Callable[[Check], Check]:
 
 def combination_problems(spec: ExperimentSpec, facts: DataFacts, skip: set[str]) -> list[str]:
     """Problems of combined settings, skipping checks that read a field named in ``skip``."""
-    found = []
-    for fields, check in _CHECKS:
-        if not skip.intersection(fields):
-            found += check(spec, facts)
-    return found
+    return _run(_CHECKS, spec, facts, skip)
 
 
-def combination_warnings(spec: ExperimentSpec, facts: DataFacts | None = None) -> list[str]:
-    """Combined settings that train, but probably not as meant, as sentences; the spec stays valid.
+def combination_warnings(spec: ExperimentSpec, facts: DataFacts, skip: set[str]) -> list[str]:
+    """Combined settings that train, but probably not as meant; checks reading a field in ``skip`` are
+    skipped (that field's own problem says enough)."""
+    return _run(_WARNINGS, spec, facts, skip)
 
-    A warning reading a field that fails its own check is left out (that field's problem says enough).
-    """
-    from backend.spec.experiment import SECTIONS
-    from backend.spec.fields import check_field, field_specs
 
-    bad = {
-        f"{name}.{fs.name}"
-        for name, cls in SECTIONS.items()
-        for fs in field_specs(cls)
-        if check_field(fs, getattr(getattr(spec, name), fs.name), f"{name}.{fs.name}")
-    }
-    facts = facts or DataFacts()
-    return [warning for fields, check in _WARNINGS if not bad.intersection(fields) for warning in check(spec, facts)]
+def _run(checks: list[tuple[tuple[str, ...], Check]], spec: ExperimentSpec, facts: DataFacts, skip: set[str]) -> list[str]:
+    return [found for fields, check in checks if not skip.intersection(fields) for found in check(spec, facts)]
 
 
 @_reads("data.target", "data.exclude")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.limits import load_limits, over_limit
-from backend.spec.checks import DataFacts, combination_problems
+from backend.spec.checks import DataFacts, combination_problems, combination_warnings
 from backend.spec.errors import SpecError
 from backend.spec.fields import check_field, field_specs
 from backend.spec.search import SearchSpec
@@ -107,18 +107,29 @@ class ExperimentSpec:
         columns: list[str] | None = None,
     ) -> list[str]:
         """Every problem of this spec, as sentences; empty when it can run. See :meth:`validate`."""
-        found, bad = [], set()
-        for name, section_cls in SECTIONS.items():
-            section = getattr(self, name)
-            for fs in field_specs(section_cls):
-                field_problems = check_field(fs, getattr(section, fs.name), f"{name}.{fs.name}")
-                if field_problems:
-                    found += field_problems
-                    bad.add(f"{name}.{fs.name}")
+        by_field = self._field_problems()
+        found, bad = [p for problems in by_field.values() for p in problems], set(by_field)
         if "training.max_epochs" not in bad and self.training.max_epochs > load_limits().max_epochs:
             found.append(over_limit("training.max_epochs", self.training.max_epochs, "max_epochs"))
         facts = DataFacts(n_rows=n_rows, class_counts=class_counts, columns=columns)
         return found + combination_problems(self, facts, skip=bad)
+
+    def warnings(self) -> list[str]:
+        """Combined settings that train, but probably not as meant, as sentences; they never make the spec
+        invalid (patience not below the epochs, say)."""
+        return combination_warnings(self, DataFacts(), skip=set(self._field_problems()))
+
+    def _field_problems(self) -> dict[str, list[str]]:
+        """Each field that fails its own check (``"section.field"``) -> its problems."""
+        found = {}
+        for name, section_cls in SECTIONS.items():
+            section = getattr(self, name)
+            for fs in field_specs(section_cls):
+                path = f"{name}.{fs.name}"
+                problems = check_field(fs, getattr(section, fs.name), path)
+                if problems:
+                    found[path] = problems
+        return found
 
     def validate(
         self,

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from backend.spec import SECTIONS, ExperimentSpec, field_specs
-from backend.spec.checks import combination_warnings
 from backend.spec.sections import ARCHITECTURES_FOR
 from dashboard import dataset, jobs, media_panels, search_form, state
 from dashboard.widgets import (
@@ -130,7 +129,7 @@ with user_errors():
     st.divider()
     spec = state.current_spec()
     problems, description = jobs.training_problems(ds, frame, spec)
-    for warning in combination_warnings(spec):
+    for warning in spec.warnings():
         st.warning(readable(warning), icon=":material/warning:")
     if problems:
         st.error(

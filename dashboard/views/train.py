@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend.spec.checks import combination_warnings
 from dashboard import dataset, jobs, panels, search_panels, services, state
 from dashboard.widgets import code, md, plural, readable, user_errors, widget_key
 
@@ -38,7 +37,7 @@ def _launch() -> None:
         left, right = st.columns(2)
         left.page_link("views/data.py", label="Data page", icon=":material/table_chart:")
         right.page_link("views/model.py", label="Model page", icon=":material/tune:")
-    for warning in combination_warnings(spec):
+    for warning in spec.warnings():
         st.warning(readable(warning, places=True), icon=":material/warning:")
     if st.button("Train", type="primary", icon=":material/play_arrow:", disabled=bool(problems)):
         with user_errors():

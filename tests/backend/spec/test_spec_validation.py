@@ -12,7 +12,6 @@ from backend.spec import (
     TrainingSpec,
     field_specs,
 )
-from backend.spec.checks import combination_warnings
 
 
 def _spec(**sections) -> ExperimentSpec:
@@ -124,13 +123,13 @@ def test_valid_fraction_between_zero_and_minimum_is_refused():
 def test_patience_not_below_epochs_is_a_warning_and_the_spec_stays_valid():
     spec = _spec(training={"patience": 10, "max_epochs": 10})
     spec.validate()
-    (warning,) = combination_warnings(spec)
+    (warning,) = spec.warnings()
     assert "training.patience = 10 is not below training.max_epochs = 10" in warning
     assert "every epoch trains" in warning
-    assert combination_warnings(_spec(training={"patience": 10, "max_epochs": 10, "early_stopping": False})) == []
-    assert combination_warnings(_spec(training={"patience": 3, "max_epochs": 10})) == []
+    assert _spec(training={"patience": 10, "max_epochs": 10, "early_stopping": False}).warnings() == []
+    assert _spec(training={"patience": 3, "max_epochs": 10}).warnings() == []
     # A patience out of range is a problem of its own, not also a warning.
-    assert combination_warnings(_spec(training={"patience": 0, "max_epochs": 1})) == []
+    assert _spec(training={"patience": 0, "max_epochs": 1}).warnings() == []
 
 
 def test_stratified_cv_on_regression_is_refused():

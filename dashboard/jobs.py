@@ -12,10 +12,10 @@ import streamlit as st
 
 from backend import data as tables
 from backend.evaluate.metrics import METRICS
-from backend.spec import SECTIONS, ExperimentSpec, SpecError, field_specs
+from backend.spec import ExperimentSpec, SpecError
 from dashboard import dataset, services
 from dashboard.state import Dataset
-from dashboard.widgets import md, plural, readable
+from dashboard.widgets import field_labels, md, plural, readable
 
 ACTIVE = ("queued", "running")
 
@@ -47,10 +47,9 @@ def _searched_readable(problem: str) -> str:
     try** (a name no control sets keeps its own)."""
     from backend.spec.search import SEARCHABLE
 
+    labels = field_labels()
     for path, name in SEARCHABLE.items():
-        section, field_name = path.split(".")
-        label = next(fs.label for fs in field_specs(SECTIONS[section]) if fs.name == field_name)
-        problem = problem.replace(f"search.space[{name!r}]", f"**{label} to try**")
+        problem = problem.replace(f"search.space[{name!r}]", f"**{labels[path]} to try**")
     return readable(problem)
 
 

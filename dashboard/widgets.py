@@ -213,7 +213,8 @@ _PLACES = {
 _PATH = re.compile(r"\b(data|model|training|evaluation|search)\.([a-z_]+)\b")
 
 
-def _labels() -> dict[str, str]:
+def field_labels() -> dict[str, str]:
+    """Each spec field (``"training.patience"``) -> its label on the form (``"Patience"``)."""
     return {f"{section}.{fs.name}": fs.label for section, cls in SECTIONS.items() for fs in field_specs(cls)}
 
 
@@ -223,7 +224,7 @@ def readable(problem: str, places: bool = False) -> str:
     may quote column names) is escaped. With ``places``, a setting's first mention also says where it is
     (``**Most categories per column** (Model page → Preprocessing)``).
     """
-    labels = _labels()
+    labels = field_labels()
     bare = {path.split(".", 1)[1]: path for path in labels if "_" in path.split(".", 1)[1]}
     names = "|".join(map(re.escape, sorted(bare, key=len, reverse=True)))
     # A label already put in bold (a searched setting's) is kept as it is.

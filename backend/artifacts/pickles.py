@@ -78,14 +78,39 @@ def write_signed(
     :data:`KINDS` other than ``"pipeline"`` (pickles go through :func:`save_artifact`), so a signed model
     card or script can never open as a pipeline.
     """
-    if kind not in KINDS or kind == "pipeline":
-        raise ValueError(
-            f"kind must be one of {', '.join(k for k in KINDS if k != 'pipeline')}, got {kind!r}."
-        )
+    _check_not_pipeline(kind)
     if callable(data):
         return _write_signed(path, data, kind, home)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return _write_signed(path, lambda f: f.write(payload), kind, home)
+
+
+def sign_file(path: Path, kind: str, home: Path | None = None) -> str:
+    """Sign a file this installation has already written whole (a run's data snapshot) as a ``kind`` file,
+    without writing it again; return the signature's hex tag."""
+    _check_not_pipeline(kind)
+    return _sign(Path(path), Path(path), kind, resolve_home(home))
+
+
+def _check_not_pipeline(kind: str) -> None:
+    # Pickles are signed only by save_artifact, so no other file can ever open as a pipeline.
+    if kind not in KINDS or kind == "pipeline":
+        raise ValueError(f"kind must be one of {', '.join(k for k in KINDS if k != 'pipeline')}, got {kind!r}.")
+
+
+def _sign(content: Path, path: Path, kind: str, home: Path) -> str:
+    """Record the signature of the file ``content``, which is (or is about to become) ``path``."""
+    tag = tag_of(file_chunks(content), signing_key(home))
+    record_signature(
+        tag,
+        path.resolve(),
+        content.stat().st_size,
+        home,
+        kind=kind,
+        artifact_format=ARTIFACT_FORMAT if kind == "pipeline" else None,
+        versions=library_versions(),
+    )
+    return tag
 
 
 def _write_signed(path: Path, write: Any, kind: str, home: Path | None) -> str:
@@ -98,16 +123,7 @@ def _write_signed(path: Path, write: Any, kind: str, home: Path | None) -> str:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        tag = tag_of(file_chunks(tmp), signing_key(home))
-        record_signature(
-            tag,
-            path.resolve(),
-            tmp.stat().st_size,
-            home,
-            kind=kind,
-            artifact_format=ARTIFACT_FORMAT if kind == "pipeline" else None,
-            versions=library_versions(),
-        )
+        tag = _sign(tmp, path, kind, home)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

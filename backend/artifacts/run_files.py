@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from backend.artifacts.pickles import save_artifact, write_signed
+from backend.artifacts.pickles import save_artifact, sign_file, write_signed
 from backend.jsonable import plain
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def _write_data(
     snapshot = folder / data_file
     data: dict[str, Any] = {}
     if snapshot.is_file():
-        write_signed(snapshot.read_bytes(), snapshot, "data", home)  # the same bytes, now signed
+        sign_file(snapshot, "data", home)
         data = {"file": data_file, "standalone": True}
     column = image_path_column(spec, frame)
     if column is None:

@@ -45,8 +45,8 @@ def _epoch_axis(fig: go.Figure, epochs: pd.Series) -> None:
         return
     low, high = int(values.min()), int(values.max())
     step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if (high - low) / s <= 11)
-    ticks = list(range(low - low % step if step > 1 else low, high + 1, step)) or [low]
-    ticks = [t for t in ticks if t >= low] or [low]
+    first = -(-low // step) * step  # the first multiple of the step from the lowest epoch on
+    ticks = list(range(first, high + 1, step)) or [low]
     fig.update_xaxes(
         tickmode="array", tickvals=ticks, ticktext=[f"epoch {t}" if i == 0 else str(t) for i, t in enumerate(ticks)]
     )
